@@ -1,0 +1,49 @@
+# Every routine command. A fresh machine needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run demo test lint format bench migrate up down clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its dev tools
+
+run: install  ## the whole platform on this machine (SQLite, Redis and SMTP started here when not configured)
+	$(PY) -m ops.run
+
+demo: install  ## book one Back & Leg + Cupping session against `make run` and print the client's email
+	$(PY) -m ops.demo
+
+test: install  ## everything CI runs: lint, architecture contracts, unit, integration, e2e
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install  ## availability figures on SQLite and PostgreSQL
+	$(PY) -m bench
+
+migrate: install  ## bring every service's database to the newest schema
+	$(PY) -m ops.migrate all
+
+up:  ## the production-like stack (needs a Docker engine)
+	docker compose up --build -d
+
+down:
+	docker compose down
+
+clean:
+	rm -rf var

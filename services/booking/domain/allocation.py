@@ -1,0 +1,83 @@
+"""Which room, kit and therapist a booking gets: deterministic, so the same calendar gives the same answer.
+
+`taken` is the set of claimed (kind, code, cell) triples around the slot. The database's unique
+claim rows, not these checks, are what prevent a double booking; these only pick good candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.booking.domain.calendar import BookingRules, all_free, claim_cells, works_during
+from services.booking.domain.catalog import THERAPIST, Resource, Therapist, TreatmentSpec
+
+Taken = set[tuple[str, str, int]]
+
+
+def free_resources(
+    treatment: TreatmentSpec, kind: str, resources: Iterable[Resource], taken: Taken, start: datetime
+) -> list[Resource]:
+    """Free resources of one kind for the slot, by code: the lowest free room is used first."""
+    span = claim_cells(treatment, kind, start)
+    return sorted(
+        (r for r in resources if r.kind == kind and r.active and all_free(taken, kind, r.code, span)),
+        key=lambda r: r.code,
+    )
+
+
+def free_therapists(
+    treatment: TreatmentSpec,
+    therapists: Iterable[Therapist],
+    taken: Taken,
+    start: datetime,
+    tz: ZoneInfo,
+    load: Mapping[str, int] | None = None,
+) -> list[Therapist]:
+    """Qualified therapists who work then and are free, least booked that day first, then by code.
+
+    Ordering by the day's load spreads clients over the team; the code breaks ties so the choice
+    never depends on the order rows come back from the database.
+    """
+    end = start + timedelta(minutes=treatment.duration_minutes)
+    span = claim_cells(treatment, THERAPIST, start)
+    load = load or {}
+    candidates = [
+        t
+        for t in therapists
+        if t.qualified_for(treatment) and works_during(t, start, end, tz) and all_free(taken, THERAPIST, t.code, span)
+    ]
+    return sorted(candidates, key=lambda t: (load.get(t.code, 0), t.code))
+
+
+def bookable(
+    treatment: TreatmentSpec,
+    resources: list[Resource],
+    therapists: list[Therapist],
+    taken: Taken,
+    start: datetime,
+    tz: ZoneInfo,
+) -> bool:
+    """Whether a booking at `start` would be confirmed now: every resource kind and a therapist free."""
+    for kind in treatment.required_resources:
+        if not free_resources(treatment, kind, resources, taken, start):
+            return False
+    return bool(free_therapists(treatment, therapists, taken, start, tz))
+
+
+def available_starts(
+    treatment: TreatmentSpec,
+    rules: BookingRules,
+    day: date,
+    now: datetime,
+    resources: list[Resource],
+    therapists: list[Therapist],
+    taken: Taken,
+) -> list[datetime]:
+    """Grid starts of a local day at which a booking would be confirmed now."""
+    return [
+        start
+        for start in rules.day_starts(day)
+        if rules.problem_with(start, now) is None and bookable(treatment, resources, therapists, taken, start, rules.tz)
+    ]

@@ -1,0 +1,91 @@
+"""Time on the clinic's calendar: the slot grid, claim cells, working hours. All plain Python.
+
+Times are aware datetimes; UTC is stored, the clinic's zone decides what a local "09:00" means, so
+the grid stays right on both sides of a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.booking.domain.catalog import Shift, Therapist, TreatmentSpec
+
+CELL_MINUTES = 5  # a resource is claimed in cells of this length; catalog durations are multiples of it
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cell_of(moment: datetime) -> int:
+    return int((moment - _EPOCH).total_seconds() // 60) // CELL_MINUTES
+
+
+def cells(start: datetime, end: datetime) -> range:
+    """The claim cells covering [start, end)."""
+    return range(cell_of(start), cell_of(end - timedelta(microseconds=1)) + 1)
+
+
+def claim_cells(treatment: TreatmentSpec, kind: str, start: datetime) -> range:
+    """Cells a resource of `kind` is taken for: the treatment plus that kind's turnover buffer."""
+    end = start + timedelta(minutes=treatment.duration_minutes + treatment.buffer(kind))
+    return cells(start, end)
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    tz: ZoneInfo
+    grid_minutes: int = 15
+    min_notice: timedelta = timedelta(hours=2)
+    max_advance: timedelta = timedelta(days=60)
+
+    def on_grid(self, start: datetime) -> bool:
+        local = start.astimezone(self.tz)
+        return (
+            local.second == 0 and local.microsecond == 0 and (local.hour * 60 + local.minute) % self.grid_minutes == 0
+        )
+
+    def problem_with(self, start: datetime, now: datetime) -> str | None:
+        """Why a start time cannot be booked at all, or None."""
+        if start.tzinfo is None:
+            return "start must carry a UTC offset, e.g. 2026-12-01T10:00:00+01:00"
+        if start <= now:
+            return "start is in the past"
+        if not self.on_grid(start):
+            return f"start must be on the {self.grid_minutes}-minute grid in {self.tz.key} (e.g. 10:00, 10:15)"
+        if start < now + self.min_notice:
+            return f"start must be at least {int(self.min_notice.total_seconds() // 60)} minutes from now"
+        if start > now + self.max_advance:
+            return f"start must be within {self.max_advance.days} days from now"
+        return None
+
+    def day_starts(self, day: date) -> Iterator[datetime]:
+        """Grid starts of one local day, in UTC; walking in UTC keeps DST days 23 or 25 hours long."""
+        first = datetime.combine(day, time(0), self.tz).astimezone(UTC)
+        last = datetime.combine(day + timedelta(days=1), time(0), self.tz).astimezone(UTC)
+        moment = first
+        while moment < last:
+            if self.on_grid(moment):
+                yield moment
+            moment += timedelta(minutes=self.grid_minutes)
+
+
+def works_during(therapist: Therapist, start: datetime, end: datetime, tz: ZoneInfo) -> bool:
+    """Whether [start, end) lies inside one of the therapist's shifts on that local day."""
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    if local_end.date() != local_start.date() and local_end.time() != time(0):
+        return False
+    return any(_covers(shift, local_start, local_end) for shift in therapist.weekly_hours)
+
+
+def _covers(shift: Shift, local_start: datetime, local_end: datetime) -> bool:
+    if shift.weekday != local_start.weekday():
+        return False
+    shift_start = time.fromisoformat(shift.start)
+    shift_end = time.fromisoformat(shift.end)
+    end_time = local_end.time() if local_end.date() == local_start.date() else time(23, 59, 59)
+    return shift_start <= local_start.time() and end_time <= shift_end
+
+
+def all_free(taken: set[tuple[str, str, int]], kind: str, code: str, span: Iterable[int]) -> bool:
+    return not any((kind, code, cell) in taken for cell in span)

@@ -1,0 +1,52 @@
+"""The booking service's own view of the catalog (kept current by catalog events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+THERAPIST = "therapist"
+KIND_NAMES = {"room": "treatment room", "cupping_kit": "cupping kit", THERAPIST: "therapist"}
+
+
+@dataclass(frozen=True)
+class TreatmentSpec:
+    slug: str
+    name: str
+    duration_minutes: int
+    required_resources: dict[str, int]
+    required_skills: list[str]
+    buffer_minutes: dict[str, int] = field(default_factory=dict)
+    active: bool = True
+
+    def buffer(self, kind: str) -> int:
+        return self.buffer_minutes.get(kind, 0)
+
+
+@dataclass(frozen=True)
+class Resource:
+    code: str
+    kind: str
+    name: str
+    location: str = "main"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Shift:
+    weekday: int  # 0 = Monday
+    start: str  # local HH:MM
+    end: str
+
+
+@dataclass(frozen=True)
+class Therapist:
+    code: str
+    name: str
+    email: str
+    skills: frozenset[str]
+    weekly_hours: tuple[Shift, ...]
+    location: str = "main"
+    active: bool = True
+
+    def qualified_for(self, treatment: TreatmentSpec) -> bool:
+        return self.active and set(treatment.required_skills) <= self.skills

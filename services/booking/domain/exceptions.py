@@ -1,0 +1,14 @@
+class BookingError(Exception):
+    """A booking request or change that the clinic cannot accept; the message says why."""
+
+
+class InvalidRequest(BookingError):
+    """The request itself is wrong (unknown treatment, off the grid, too soon ...)."""
+
+
+class IllegalTransition(BookingError):
+    """The booking's state does not allow this change."""
+
+
+class NotFound(BookingError):
+    """No such booking, or the token does not match it."""

@@ -1,0 +1,53 @@
+"""Booking's wire shapes for HTTP."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from services.booking.domain.model import Status
+
+_NO_LINE_BREAKS = r"^[^\r\n]*$"
+
+
+class ClientIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, pattern=_NO_LINE_BREAKS, examples=["Maria Schmidt"])
+    email: EmailStr = Field(examples=["maria@example.com"])
+    phone: str | None = Field(None, max_length=40, pattern=r"^\+?[0-9 ()/-]{3,40}$", examples=["+49 30 1234567"])
+
+
+class BookingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    treatment: str = Field(min_length=1, max_length=64, examples=["back-leg-cupping"])
+    start: AwareDatetime = Field(
+        description="ISO 8601 with offset, on the slot grid", examples=["2026-12-01T10:00:00+01:00"]
+    )
+    client: ClientIn
+
+
+class BookingAccepted(BaseModel):
+    id: str
+    status: Status
+    token: str = Field(description="Keep it: it is needed to read the booking, and shown only once.")
+    links: dict[str, str]
+
+
+class BookingPublic(BaseModel):
+    id: str
+    status: Status
+    treatment: str
+    start: datetime
+    end: datetime
+    room: str | None = None
+    cupping_kit: str | None = None
+    therapist: str | None = None
+    reason: str | None = None
+
+
+class Availability(BaseModel):
+    treatment: str
+    date: date
+    timezone: str
+    slots: list[datetime]

@@ -1,0 +1,56 @@
+"""Catalog tables: this service's database only."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text
+
+from shared.db import new_metadata
+from shared.outbox import Outbox, utcnow
+
+metadata = new_metadata()
+outbox = Outbox(metadata)
+
+treatment = Table(
+    "treatment",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("required_resources", JSON, nullable=False),
+    Column("required_skills", JSON, nullable=False),
+    Column("buffer_minutes", JSON, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("what_to_expect", JSON, nullable=False),
+    Column("preparation", JSON, nullable=False),
+    Column("aftercare", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime, nullable=False, default=utcnow),
+)
+
+resource = Table(
+    "resource",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime, nullable=False, default=utcnow),
+)
+
+therapist = Table(
+    "therapist",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("weekly_hours", JSON, nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime, nullable=False, default=utcnow),
+)

@@ -1,0 +1,76 @@
+"""Sending one multipart message over SMTP, and telling a passing failure from a final one."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from services.notifications.domain.messages import Mail, safe_header
+
+
+class TransientFailure(Exception):
+    """Worth trying again later: 4xx answers, refused connections, timeouts."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx); the text is its answer."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    mail_from: str
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    use_ssl: bool = False
+    timeout: float = 15.0
+
+
+def build_message(mail: Mail, mail_from: str) -> EmailMessage:
+    """Plain text and HTML as one multipart/alternative message; headers refuse line breaks."""
+    message = EmailMessage()
+    message["From"] = safe_header(mail_from)
+    message["To"] = safe_header(mail.to)
+    message["Subject"] = safe_header(mail.subject)
+    message["Message-ID"] = safe_header(mail.message_id)
+    message["Date"] = formatdate(localtime=False)
+    message.set_content(mail.text)
+    message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def send(config: SmtpConfig, mail: Mail) -> None:
+    message = build_message(mail, config.mail_from)
+    try:
+        client: smtplib.SMTP
+        if config.use_ssl:
+            client = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=config.timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        with client:
+            if config.starttls and not config.use_ssl:
+                client.starttls(context=ssl.create_default_context())
+            if config.username:
+                client.login(config.username, config.password or "")
+            client.send_message(message)
+    except smtplib.SMTPResponseException as error:
+        text = error.smtp_error
+        answer = f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+        if 400 <= error.smtp_code < 500:
+            raise TransientFailure(answer) from error
+        raise PermanentFailure(answer) from error
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        answer = "; ".join(f"{code} {msg!r}" for code, msg in error.recipients.values())
+        if all(400 <= code < 500 for code in codes):
+            raise TransientFailure(answer) from error
+        raise PermanentFailure(answer) from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise TransientFailure(f"{type(error).__name__}: {error}") from error

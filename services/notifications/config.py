@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+
+from shared.settings import BaseServiceSettings
+
+
+class NotificationSettings(BaseServiceSettings):
+    database_url: str = Field("sqlite:///var/notifications.db", alias="NOTIFICATIONS_DATABASE_URL")
+    smtp_host: str = Field("127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(1025, alias="SMTP_PORT")
+    smtp_username: str | None = Field(None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(False, alias="SMTP_STARTTLS")
+    smtp_ssl: bool = Field(False, alias="SMTP_SSL")
+    smtp_timeout: float = Field(15.0, alias="SMTP_TIMEOUT")
+    mail_from: str = Field("Clinic bookings <bookings@clinic.example>", alias="MAIL_FROM")
+    clinic_name: str = Field("The Clinic", alias="CLINIC_NAME")
+    # Retries of a transient SMTP failure: base delay doubles each attempt (with jitter), up to the cap.
+    retry_base_seconds: float = Field(30.0, alias="NOTIFICATIONS_RETRY_BASE_SECONDS", gt=0)
+    retry_max_attempts: int = Field(12, alias="NOTIFICATIONS_RETRY_MAX_ATTEMPTS", gt=0)
+
+
+@lru_cache
+def get_settings() -> NotificationSettings:
+    return NotificationSettings()

@@ -1,0 +1,96 @@
+"""One way to build a Celery app, so every service gets the same delivery guarantees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from shared.routing import queue_for
+from shared.settings import BaseServiceSettings
+
+
+def _route(name: str, *_args: Any, **_kwargs: Any) -> dict[str, str]:
+    return {"queue": queue_for(name)}
+
+
+def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
+    """JSON only, late acks, redelivery when a worker dies, one message prefetched, no results."""
+    app = Celery(name, broker=settings.redis_url, set_as_current=False)
+    transport = {"visibility_timeout": settings.visibility_timeout}
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        result_backend=None,
+        broker_transport_options=transport,
+        visibility_timeout=settings.visibility_timeout,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        task_default_queue=name,
+        task_routes=(_route,),
+        enable_utc=True,
+        timezone="UTC",
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+def publisher(app: Celery) -> Any:
+    """A `publish(task_name, envelope)` that sends by name; logs show the event id, never the payload."""
+
+    def publish(task_name: str, envelope: dict[str, Any]) -> None:
+        app.send_task(
+            task_name,
+            args=[envelope],
+            argsrepr=f"[{envelope.get('type')} {envelope.get('event_id')}]",
+            kwargsrepr="{}",
+            headers={"correlation_id": envelope.get("correlation_id")},
+        )
+
+    return publish
+
+
+def register_messaging(
+    app: Celery,
+    outbox: Any,
+    session_factory: Any,
+    consumers: dict[str, Any],
+    after_handled: Any = None,
+) -> None:
+    """Register this service's outbox relay and one idempotent task per subscribed event.
+
+    `consumers` maps a task name from the routing table to `handle(session, envelope)`; each task
+    decodes the envelope and calls its handler once per event id, however often it is delivered.
+    Database errors (a lost race, a busy SQLite) roll the whole attempt back and retry it.
+    `after_handled(envelope)` runs once the handler's transaction has committed.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    relay_name = f"{app.main}.relay_outbox"
+    publish = publisher(app)
+
+    @app.task(name=relay_name, ignore_result=True)
+    def relay_outbox() -> int:
+        return outbox.relay(session_factory(), publish)
+
+    for task_name, handle in consumers.items():
+
+        def run(self: Any, envelope: dict[str, Any], _handle: Any = handle, _name: str = task_name) -> bool:
+            try:
+                handled = outbox.consume_once(session_factory(), _name, envelope, _handle)
+            except DBAPIError as error:
+                raise self.retry(exc=error, countdown=min(2**self.request.retries, 30) * 0.2) from error
+            if handled:
+                # Publish what the handler caused right away; the scheduled relay is the safety net.
+                outbox.relay(session_factory(), publish)
+                if after_handled is not None:
+                    after_handled(envelope)
+            return handled
+
+        app.task(name=task_name, bind=True, max_retries=20, ignore_result=True)(run)

@@ -1,0 +1,73 @@
+"""Engines and sessions: SQLite in WAL mode with writers serialised, PostgreSQL as is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with the project's constraint naming convention (stable names for Alembic)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str) -> Engine:
+    """Build an engine; call it in each process (never share a pool across a fork)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not pysqlite, open transactions, so that we can open them IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        # A writer takes the lock at BEGIN: no deferred read-then-upgrade deadlocks between workers.
+        # Readers (sessions from `make_session_factory(..., read_only=True)`) never wait for writers.
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+SessionFactory = sessionmaker[Session]
+
+
+def make_session_factory(engine: Engine, read_only: bool = False) -> SessionFactory:
+    """Sessions on the engine; `read_only` ones do not take SQLite's write lock when they begin."""
+    bind = engine.execution_options(read_only=True) if read_only else engine
+    return sessionmaker(bind, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: SessionFactory) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back on any exception."""
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,191 @@
+"""Wire events: versioned pydantic payloads carried inside one Envelope.
+
+An added optional field keeps an event's version; a breaking change gets a new version, published
+beside the old one until every consumer has moved. Consumers ignore fields they do not know.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    """Base of every event payload; `TYPE` and `VERSION` name it on the wire."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+
+PayloadT = TypeVar("PayloadT", bound=Payload)
+
+
+class Envelope(BaseModel):
+    """What travels through the outbox and the broker: metadata plus a JSON payload."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    type: str
+    version: int
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def wrap(cls, payload: Payload, correlation_id: str) -> Envelope:
+        return cls(
+            type=payload.TYPE,
+            version=payload.VERSION,
+            correlation_id=correlation_id,
+            payload=payload.model_dump(mode="json"),
+        )
+
+    def open(self, payload_type: type[PayloadT]) -> PayloadT:
+        if (self.type, self.version) != (payload_type.TYPE, payload_type.VERSION):
+            raise ValueError(f"envelope holds {self.type} v{self.version}, not {payload_type.TYPE}")
+        return payload_type.model_validate(self.payload)
+
+
+# ---- catalog ------------------------------------------------------------------------------------
+
+
+class WeeklyHours(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    start: str = Field(pattern=r"^\d{2}:\d{2}$", description="local time HH:MM")
+    end: str = Field(pattern=r"^\d{2}:\d{2}$")
+
+
+class TreatmentPublished(Payload):
+    """Emitted by catalog when a treatment is created or changed, and on resync; booking and
+    notifications keep their own copy. `revision` grows with every change: older copies are ignored."""
+
+    TYPE: ClassVar[str] = "catalog.treatment_published"
+    slug: str
+    revision: int
+    name: str
+    duration_minutes: int
+    required_resources: dict[str, int]
+    required_skills: list[str]
+    buffer_minutes: dict[str, int]
+    summary: str = ""
+    what_to_expect: list[str] = []
+    preparation: list[str] = []
+    aftercare: list[str] = []
+    active: bool = True
+
+
+class ResourcePublished(Payload):
+    """Emitted by catalog for a treatment room or a cupping kit (kind) when created, changed or resynced."""
+
+    TYPE: ClassVar[str] = "catalog.resource_published"
+    code: str
+    revision: int
+    kind: str
+    name: str
+    location: str
+    active: bool = True
+
+
+class TherapistPublished(Payload):
+    """Emitted by catalog when a therapist's skills or hours change, and on resync."""
+
+    TYPE: ClassVar[str] = "catalog.therapist_published"
+    code: str
+    revision: int
+    name: str
+    email: str
+    skills: list[str]
+    weekly_hours: list[WeeklyHours]
+    location: str
+    active: bool = True
+
+
+class CatalogResyncRequested(Payload):
+    """Sent by a consumer that starts empty or unsure: catalog republishes everything it holds."""
+
+    TYPE: ClassVar[str] = "catalog.resync_requested"
+    requested_by: str
+
+
+# ---- booking ------------------------------------------------------------------------------------
+
+
+class ClientContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    email: str
+    phone: str | None = None
+
+
+class BookingRequested(Payload):
+    """Emitted when a client asks for a slot; the booking saga reserves resources next."""
+
+    TYPE: ClassVar[str] = "booking.requested"
+    booking_id: str
+    treatment: str
+    start: datetime
+    end: datetime
+
+
+class ResourcesReserved(Payload):
+    """Emitted when the saga holds a room (and a kit where needed); a therapist is assigned next."""
+
+    TYPE: ClassVar[str] = "booking.resources_reserved"
+    booking_id: str
+    resources: dict[str, str]
+
+
+class BookingConfirmed(Payload):
+    """Emitted when every resource and a therapist are held; notifications emails client and therapist."""
+
+    TYPE: ClassVar[str] = "booking.confirmed"
+    booking_id: str
+    booking_version: int
+    treatment: str
+    treatment_name: str
+    duration_minutes: int
+    start: datetime
+    end: datetime
+    timezone: str
+    location: str
+    resources: dict[str, str]
+    resource_names: dict[str, str]
+    therapist_code: str
+    therapist_name: str
+    therapist_email: str
+    client: ClientContact
+
+
+class BookingRejected(Payload):
+    """Emitted when the slot cannot be had; whatever was held is already released."""
+
+    TYPE: ClassVar[str] = "booking.rejected"
+    booking_id: str
+    booking_version: int
+    treatment: str
+    treatment_name: str
+    start: datetime
+    timezone: str
+    reason: str
+    client: ClientContact
+
+
+EVENT_TYPES: dict[str, type[Payload]] = {
+    cls.TYPE: cls
+    for cls in (
+        TreatmentPublished,
+        ResourcePublished,
+        TherapistPublished,
+        CatalogResyncRequested,
+        BookingRequested,
+        ResourcesReserved,
+        BookingConfirmed,
+        BookingRejected,
+    )
+}

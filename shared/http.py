@@ -1,0 +1,59 @@
+"""HTTP plumbing every service's API uses: the staff key check, correlation ids, health."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.security import APIKeyHeader
+from sqlalchemy.orm import Session
+
+from shared.db import SessionFactory
+
+correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The clinic's staff key")
+
+
+def staff_only(expected_key: Callable[[], str]) -> Callable[..., None]:
+    """A dependency that lets a request through only with the staff API key."""
+
+    def check(api_key: str | None = Depends(_api_key_header)) -> None:
+        if not api_key or not hmac.compare_digest(api_key.encode(), expected_key().encode()):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key header is required")
+
+    return check
+
+
+def install_common(app: FastAPI) -> None:
+    """Correlation id in and out (X-Correlation-ID), and a /health endpoint."""
+
+    @app.middleware("http")
+    async def _correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        value = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+        token = correlation_id.set(value[:64])
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        response.headers["X-Correlation-ID"] = value[:64]
+        return response
+
+    @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+def unit_of_work(factory: Callable[[], SessionFactory]) -> Callable[[], Iterator[Session]]:
+    """A dependency giving one transaction per request, committed before the response is sent.
+
+    Use it with `Depends(..., scope="function")`: a client never sees a 2xx for work that did not commit.
+    """
+
+    def session() -> Iterator[Session]:
+        with factory()() as db, db.begin():
+            yield db
+
+    return session

@@ -1,0 +1,124 @@
+"""Transactional outbox and idempotent inbox, shared by every service.
+
+A state change and the events it causes are written in one transaction (`Outbox.add`); the relay
+publishes them afterwards and marks them sent, so a crash in between publishes again rather than
+never. Consumers record each handled event id in the same transaction as its effect
+(`Outbox.consume_once`), so a redelivered event changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.db import SessionFactory, transaction
+from shared.events import Envelope, Payload
+from shared.routing import subscribers_of
+
+Publish = Callable[[str, dict[str, Any]], None]
+
+
+def utcnow() -> datetime:
+    """Naive UTC: what every table of ours stores (SQLite has no time zones)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Outbox:
+    """The outbox and inbox tables of one service's database, and what is done with them."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.outbox = Table(
+            "outbox_message",
+            metadata,
+            Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+            Column("event_id", String(36), nullable=False, unique=True),
+            Column("type", String(100), nullable=False),
+            Column("envelope", Text, nullable=False),
+            Column("created_at", DateTime, nullable=False, default=utcnow),
+            Column("published_at", DateTime, nullable=True, index=True),
+        )
+        self.inbox = Table(
+            "inbox_message",
+            metadata,
+            Column("consumer", String(100), primary_key=True),
+            Column("event_id", String(36), primary_key=True),
+            Column("handled_at", DateTime, nullable=False, default=utcnow),
+        )
+
+    def add(self, session: Session, payload: Payload, correlation_id: str) -> Envelope:
+        """Record an event in the caller's transaction; it is published only if that transaction commits."""
+        envelope = Envelope.wrap(payload, correlation_id)
+        session.execute(
+            insert(self.outbox).values(
+                event_id=envelope.event_id,
+                type=envelope.type,
+                envelope=envelope.model_dump_json(),
+                created_at=utcnow(),
+            )
+        )
+        return envelope
+
+    def relay(self, factory: SessionFactory, publish: Publish, batch: int = 200) -> int:
+        """Publish unsent events to every subscriber, oldest first; returns how many were sent."""
+        with transaction(factory) as session:
+            query = (
+                select(self.outbox.c.id, self.outbox.c.type, self.outbox.c.envelope)
+                .where(self.outbox.c.published_at.is_(None))
+                .order_by(self.outbox.c.id)
+                .limit(batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            for row in rows:
+                envelope = json.loads(row.envelope)
+                for task_name in subscribers_of(row.type):
+                    publish(task_name, envelope)
+            if rows:
+                session.execute(
+                    update(self.outbox)
+                    .where(self.outbox.c.id.in_([row.id for row in rows]))
+                    .values(published_at=utcnow())
+                )
+        return len(rows)
+
+    def consume_once(
+        self,
+        factory: SessionFactory,
+        consumer: str,
+        envelope: dict[str, Any] | Envelope,
+        handle: Callable[[Session, Envelope], None],
+    ) -> bool:
+        """Run `handle` once per (consumer, event id), in one transaction with the inbox record.
+
+        Returns False, having done nothing, for an event this consumer already handled.
+        """
+        event = envelope if isinstance(envelope, Envelope) else Envelope.model_validate(envelope)
+        with transaction(factory) as session:
+            try:
+                with session.begin_nested():
+                    session.execute(
+                        insert(self.inbox).values(consumer=consumer, event_id=event.event_id, handled_at=utcnow())
+                    )
+            except IntegrityError:
+                return False
+            handle(session, event)
+        return True

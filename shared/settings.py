@@ -1,0 +1,35 @@
+"""Settings every service reads from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_API_KEY = "dev-admin-key"
+
+
+class BaseServiceSettings(BaseSettings):
+    """What all three services share; each service adds its own database URL."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    app_env: str = Field("development", alias="APP_ENV")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    clinic_timezone: str = Field("Europe/Berlin", alias="CLINIC_TIMEZONE")
+    admin_api_key: str = Field(DEVELOPMENT_API_KEY, alias="ADMIN_API_KEY")
+    # Seconds before Redis hands an unacknowledged task to another worker; one value for every app.
+    visibility_timeout: int = Field(900, alias="CELERY_VISIBILITY_TIMEOUT")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> BaseServiceSettings:
+        ZoneInfo(self.clinic_timezone)  # raises for an unknown zone, at start rather than at the first booking
+        if self.app_env != "development" and self.admin_api_key == DEVELOPMENT_API_KEY:
+            raise ValueError("ADMIN_API_KEY must be set to a secret outside development (APP_ENV)")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
