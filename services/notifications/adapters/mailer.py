@@ -39,6 +39,8 @@ def build_message(mail: Mail, mail_from: str) -> EmailMessage:
     message["Subject"] = safe_header(mail.subject)
     message["Message-ID"] = safe_header(mail.message_id)
     message["Date"] = formatdate(localtime=False)
+    if mail.correlation_id:
+        message["X-Correlation-ID"] = safe_header(mail.correlation_id)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     return message

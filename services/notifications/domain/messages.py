@@ -50,3 +50,4 @@ class Mail:
     text: str
     html: str
     message_id: str
+    correlation_id: str = ""

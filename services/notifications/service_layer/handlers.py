@@ -196,7 +196,14 @@ def send_due(
     sent = 0
     for row in _claim_due(factory, utcnow(), booking_id, limit):
         subject, text, html = rendering.render(Kind(row.kind), row.context)
-        mail = Mail(to=row.recipient, subject=subject, text=text, html=html, message_id=row.message_id)
+        mail = Mail(
+            to=row.recipient,
+            subject=subject,
+            text=text,
+            html=html,
+            message_id=row.message_id,
+            correlation_id=row.correlation_id,
+        )
         attempts = row.attempts + 1
         try:
             send(mail)

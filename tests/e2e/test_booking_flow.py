@@ -1,0 +1,153 @@
+"""A client books Back & Leg + Cupping through the HTTP API; workers confirm it; the SMTP server gets the emails."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+from celery import Celery
+from sqlalchemy import text
+
+from tests.e2e.platform import Platform, local, utc_naive, weekday
+from tests.support.servers import wait_until
+
+TREATMENT = "back-leg-cupping"
+CUPPING_THERAPISTS = {"anna-keller", "ben-okafor"}  # the seed's therapists with medical massage and cupping
+
+
+def book(platform: Platform, start: str, email: str, **headers: str) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{platform.booking}/bookings",
+        json={"treatment": TREATMENT, "start": start, "client": {"name": "Maria Schmidt", "email": email}},
+        headers=headers,
+        timeout=30,
+    )
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+def settled(platform: Platform, accepted: dict[str, Any], timeout: float = 90) -> dict[str, Any]:
+    def read() -> dict[str, Any] | None:
+        answer = httpx.get(
+            f"{platform.booking}/bookings/{accepted['id']}", headers={"X-Booking-Token": accepted["token"]}
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        return body if body["status"] != "pending" else None
+
+    return wait_until(read, timeout=timeout, message=f"booking {accepted['id']} stayed pending")
+
+
+def mails_to(platform: Platform, address: str) -> list[EmailMessage]:
+    return [m.message for m in platform.smtp.received() if address in m.rcpt_tos]
+
+
+def test_back_leg_cupping_is_confirmed_with_room_kit_therapist_and_emailed(platform: Platform) -> None:
+    client = f"maria-{uuid.uuid4().hex[:8]}@example.com"
+    correlation = f"corr-{uuid.uuid4().hex}"
+    start = local(weekday(4), 13)
+    accepted = book(platform, start.isoformat(), client, **{"X-Correlation-ID": correlation})
+    assert accepted["status"] == "pending"
+
+    booking = settled(platform, accepted)
+
+    assert booking["status"] == "confirmed", booking
+    assert booking["room"] and booking["cupping_kit"]
+    assert booking["therapist"] in CUPPING_THERAPISTS
+    assert booking["start"] == start.isoformat()
+    mail = wait_until(lambda: mails_to(platform, client), message="no confirmation email")[0]
+    assert mail.get_content_type() == "multipart/alternative"
+    assert "Confirmed" in mail["Subject"] and "Back & Leg + Cupping" in mail["Subject"]
+    assert mail["X-Correlation-ID"] == correlation  # the request's id followed the booking to the email
+    assert accepted["id"] in mail["Message-ID"]
+    plain = mail.get_body(preferencelist=("plain",)).get_content().replace("\u202f", " ")  # CLDR: 1:00\u202fPM
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    therapist_name = {"anna-keller": "Anna Keller", "ben-okafor": "Ben Okafor"}[booking["therapist"]]
+    for fact in (therapist_name, "45 minutes", "1:00 PM", "Europe/Berlin", "fade", "water"):
+        assert fact in plain, fact
+    assert "Back &amp; Leg + Cupping" in html and therapist_name in html
+    therapist_mail = wait_until(
+        lambda: mails_to(platform, f"{booking['therapist'].replace('-', '.')}@clinic.example"),
+        message="the therapist got no notice",
+    )
+    assert any(accepted["id"] in m["Message-ID"] for m in therapist_mail)
+
+
+def test_thirty_clients_racing_for_one_slot_never_share_a_room_kit_or_therapist(platform: Platform) -> None:
+    start = local(weekday(6), 13)  # both cupping therapists work at 13:00; there are two kits
+    clients = [f"racer-{i}-{uuid.uuid4().hex[:6]}@example.com" for i in range(30)]
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        accepted = list(pool.map(lambda email: book(platform, start.isoformat(), email), clients))
+
+    outcomes = [settled(platform, a, timeout=150) for a in accepted]
+
+    statuses = Counter(o["status"] for o in outcomes)
+    assert set(statuses) <= {"confirmed", "rejected"}, statuses  # nothing left pending
+    confirmed = [o for o in outcomes if o["status"] == "confirmed"]
+    assert len(confirmed) == 2, statuses  # two kits and two qualified therapists: exactly two fit
+    for key in ("room", "cupping_kit", "therapist"):
+        held = [o[key] for o in confirmed]
+        assert len(set(held)) == len(held), f"two confirmed bookings share a {key}: {held}"
+    assert all(o["reason"] for o in outcomes if o["status"] == "rejected")
+    _assert_no_overlapping_claims(platform, start)
+    by_id = dict(zip([a["id"] for a in accepted], clients, strict=True))
+    for outcome in outcomes:
+        wait_until(lambda o=outcome: mails_to(platform, by_id[o["id"]]), message=f"{outcome['id']} got no email")
+    for outcome in outcomes:
+        subjects = [m["Subject"] for m in mails_to(platform, by_id[outcome["id"]])]
+        expected = "Confirmed" if outcome["status"] == "confirmed" else "could not confirm"
+        assert len(subjects) == 1 and expected in subjects[0], (outcome, subjects)
+
+
+def _assert_no_overlapping_claims(platform: Platform, start: datetime) -> None:
+    """Over the whole database: no resource is held by two confirmed bookings whose times overlap."""
+    with platform.engine("booking").connect() as db:
+        rows = db.execute(
+            text("SELECT id, start_at, end_at, resources, therapist FROM booking WHERE status = 'confirmed'")
+        ).all()
+    held: list[tuple[str, datetime, datetime, str]] = []
+    for row in rows:
+        resources = row.resources if isinstance(row.resources, dict) else json.loads(row.resources)
+        begins = datetime.fromisoformat(str(row.start_at))
+        # The longest turnover (the kit's 30 minutes) counts for every resource: a stricter check.
+        ends = datetime.fromisoformat(str(row.end_at)) + timedelta(minutes=30)
+        for code in [*resources.values(), row.therapist]:
+            held.append((code, begins, ends, row.id))
+    for i, (code, s1, e1, b1) in enumerate(held):
+        for code2, s2, e2, b2 in held[i + 1 :]:
+            assert not (code == code2 and b1 != b2 and s1 < e2 and s2 < e1), (code, b1, b2)
+    assert sum(begins == utc_naive(start) for _, begins, _, _ in held) == 2 * 3  # room, kit, therapist each
+
+
+def test_a_redelivered_confirmation_sends_no_second_email(platform: Platform) -> None:
+    client = f"twice-{uuid.uuid4().hex[:8]}@example.com"
+    accepted = book(platform, local(weekday(5), 14).isoformat(), client)
+    assert settled(platform, accepted)["status"] == "confirmed"
+    wait_until(lambda: mails_to(platform, client), message="no confirmation email")
+    with platform.engine("booking").connect() as db:
+        envelope = db.execute(
+            text("SELECT envelope FROM outbox_message WHERE type = 'booking.confirmed' AND envelope LIKE :id"),
+            {"id": f"%{accepted['id']}%"},
+        ).scalar_one()
+    sender = Celery("e2e", broker=platform.env["REDIS_URL"], set_as_current=False)
+    duplicate = json.loads(envelope)
+    same_booking_new_event = {**duplicate, "event_id": str(uuid.uuid4())}
+    task_ids = [str(uuid.uuid4()) for _ in range(3)]
+    for task_id, body in zip(task_ids, [duplicate, duplicate, same_booking_new_event], strict=True):
+        sender.send_task("notifications.on_booking_confirmed", args=[body], queue="notifications", task_id=task_id)
+
+    log = wait_until(
+        lambda: (lambda text_: text_ if all(f"{t}] succeeded" in text_ for t in task_ids) else None)(
+            platform.log("notifications-worker")
+        ),
+        timeout=60,
+        message="the worker did not handle the redeliveries",
+    )
+    assert f"{task_ids[0]}] succeeded" in log
+    assert len(mails_to(platform, client)) == 1
