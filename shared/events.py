@@ -162,6 +162,39 @@ class BookingConfirmed(Payload):
     client: ClientContact
 
 
+class BookingRescheduled(BookingConfirmed):
+    """Emitted when a confirmed booking moved to a new slot (already held); the old slot is free again."""
+
+    TYPE: ClassVar[str] = "booking.rescheduled"
+    previous_start: datetime
+
+
+class BookingCancelled(Payload):
+    """Emitted when the client (with the booking's token) or the clinic (staff) cancels; claims are released.
+    `late` is true when a client cancelled inside the free-cancellation window."""
+
+    TYPE: ClassVar[str] = "booking.cancelled"
+    booking_id: str
+    booking_version: int
+    treatment: str
+    treatment_name: str
+    start: datetime
+    timezone: str
+    by_clinic: bool
+    late: bool
+    therapist_code: str | None = None
+    client: ClientContact
+
+
+class BookingClosed(Payload):
+    """Emitted when staff mark a visit completed or a no-show (`outcome`)."""
+
+    TYPE: ClassVar[str] = "booking.closed"
+    booking_id: str
+    booking_version: int
+    outcome: str
+
+
 class BookingRejected(Payload):
     """Emitted when the slot cannot be had; whatever was held is already released."""
 
@@ -187,5 +220,8 @@ EVENT_TYPES: dict[str, type[Payload]] = {
         ResourcesReserved,
         BookingConfirmed,
         BookingRejected,
+        BookingRescheduled,
+        BookingCancelled,
+        BookingClosed,
     )
 }

@@ -17,11 +17,16 @@ correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The clinic's staff key")
 
 
+def is_staff_key(given: str | None, expected: str) -> bool:
+    """Constant-time comparison, so response times do not reveal the key."""
+    return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
+
+
 def staff_only(expected_key: Callable[[], str]) -> Callable[..., None]:
     """A dependency that lets a request through only with the staff API key."""
 
     def check(api_key: str | None = Depends(_api_key_header)) -> None:
-        if not api_key or not hmac.compare_digest(api_key.encode(), expected_key().encode()):
+        if not is_staff_key(api_key, expected_key()):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key header is required")
 
     return check

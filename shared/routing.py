@@ -15,6 +15,10 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "booking.resources_reserved": ("booking.assign_therapist",),
     "booking.confirmed": ("notifications.on_booking_confirmed",),
     "booking.rejected": ("notifications.on_booking_rejected",),
+    # Announced for every state change; no consumer yet (lifecycle emails are the notifications issue's).
+    "booking.rescheduled": (),
+    "booking.cancelled": (),
+    "booking.closed": (),
 }
 
 # Periodic work the scheduler sends by name: (task, seconds between runs).

@@ -12,6 +12,7 @@ class BookingSettings(BaseServiceSettings):
     slot_grid_minutes: int = Field(15, alias="BOOKING_SLOT_GRID_MINUTES", gt=0)
     min_notice_minutes: int = Field(120, alias="BOOKING_MIN_NOTICE_MINUTES", ge=0)
     max_advance_days: int = Field(60, alias="BOOKING_MAX_ADVANCE_DAYS", gt=0)
+    free_cancellation_hours: int = Field(24, alias="BOOKING_FREE_CANCELLATION_HOURS", ge=0)
     # A booking still pending after this long is driven on (or rejected) by the scheduler.
     stale_pending_seconds: int = Field(60, alias="BOOKING_STALE_PENDING_SECONDS", gt=0)
 

@@ -41,6 +41,8 @@ def _row_values(booking: Booking) -> dict[str, Any]:
         "token_hash": booking.token_hash,
         "resources": booking.resources,
         "therapist": booking.therapist,
+        "requested_therapist": booking.requested_therapist,
+        "late_cancellation": booking.late_cancellation,
         "reason": booking.reason,
         "correlation_id": booking.correlation_id,
         "updated_at": utcnow(),
@@ -70,6 +72,8 @@ def _booking(row: Any) -> Booking:
         resources=dict(row.resources or {}),
         therapist=row.therapist,
         reason=row.reason,
+        requested_therapist=row.requested_therapist,
+        late_cancellation=row.late_cancellation,
     )
 
 
@@ -117,6 +121,34 @@ def try_claim(session: Session, booking_id: str, kind: str, code: str, cells: It
 
 def release_claims(session: Session, booking_id: str) -> None:
     session.execute(delete(orm.claim).where(orm.claim.c.booking_id == booking_id))
+
+
+def claims_of(session: Session, booking_id: str) -> set[tuple[str, str, int]]:
+    query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(orm.claim.c.booking_id == booking_id)
+    return {(kind, code, cell) for kind, code, cell in session.execute(query)}
+
+
+def release_cells(session: Session, booking_id: str, cells: set[tuple[str, str, int]]) -> None:
+    for kind, code, cell in cells:
+        session.execute(
+            delete(orm.claim).where(
+                orm.claim.c.booking_id == booking_id,
+                orm.claim.c.kind == kind,
+                orm.claim.c.code == code,
+                orm.claim.c.cell == cell,
+            )
+        )
+
+
+def bookings_holding(session: Session, kind: str, code: str, first_cell: int, last_cell: int) -> list[Booking]:
+    """Bookings that hold a resource anywhere in the cell range (a resource's day, for staff)."""
+    ids = (
+        select(orm.claim.c.booking_id)
+        .where(orm.claim.c.kind == kind, orm.claim.c.code == code, orm.claim.c.cell.between(first_cell, last_cell))
+        .distinct()
+    )
+    rows = session.execute(select(orm.booking).where(orm.booking.c.id.in_(ids)).order_by(orm.booking.c.start_at))
+    return [_booking(row) for row in rows]
 
 
 def taken_cells(session: Session, first_cell: int, last_cell: int) -> Taken:

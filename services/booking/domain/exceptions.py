@@ -12,3 +12,7 @@ class IllegalTransition(BookingError):
 
 class NotFound(BookingError):
     """No such booking, or the token does not match it."""
+
+
+class SlotUnavailable(BookingError):
+    """The slot asked for cannot be had now; nothing was changed."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, date, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -13,15 +13,24 @@ from sqlalchemy.orm import Session
 
 from services.booking.adapters.orm import outbox
 from services.booking.bootstrap import read_session_factory, rules, session_factory
-from services.booking.domain.exceptions import IllegalTransition, InvalidRequest, NotFound
+from services.booking.config import get_settings as settings
+from services.booking.domain.exceptions import IllegalTransition, InvalidRequest, NotFound, SlotUnavailable
 from services.booking.domain.model import Booking, Client
-from services.booking.entrypoints.schemas import Availability, BookingAccepted, BookingCreate, BookingPublic
+from services.booking.entrypoints.schemas import (
+    Availability,
+    BookingAccepted,
+    BookingCreate,
+    BookingPublic,
+    DaySchedule,
+    RescheduleRequest,
+)
 from services.booking.entrypoints.worker import publish
 from services.booking.service_layer import handlers
-from shared.http import correlation_id, install_common, unit_of_work
+from shared.http import correlation_id, install_common, is_staff_key, staff_only, unit_of_work
 
 app = FastAPI(title="Clinic booking", version="1.0", description="Book treatments; read a booking with its token.")
 install_common(app)
+StaffOnly = Depends(staff_only(lambda: settings().admin_api_key))
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work(session_factory), scope="function")]
@@ -39,7 +48,8 @@ def _not_found(_request: Request, error: NotFound) -> JSONResponse:
 
 
 @app.exception_handler(IllegalTransition)
-def _conflict(_request: Request, error: IllegalTransition) -> JSONResponse:
+@app.exception_handler(SlotUnavailable)
+def _conflict(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=409, content={"detail": str(error)})
 
 
@@ -70,7 +80,10 @@ def _public(booking: Booking) -> BookingPublic:
         room=booking.resources.get("room"),
         cupping_kit=booking.resources.get("cupping_kit"),
         therapist=booking.therapist,
+        requested_therapist=booking.requested_therapist,
         reason=booking.reason,
+        late_cancellation=booking.late_cancellation,
+        version=booking.version,
     )
 
 
@@ -82,23 +95,94 @@ def create_booking(body: BookingCreate, session: SessionDep, background: Backgro
         start=body.start,
         client=Client(name=body.client.name.strip(), email=str(body.client.email), phone=body.client.phone),
         correlation_id=correlation_id.get(),
+        therapist=body.therapist,
     )
     booking, token = handlers.request_booking(session, request, rules(), datetime.now(UTC))
     background.add_task(relay_now)
     return BookingAccepted(id=booking.id, status=booking.status, token=token, links={"self": f"/bookings/{booking.id}"})
 
 
+TokenHeader = Annotated[str | None, Header(description="The token from POST /bookings")]
+TokenQuery = Annotated[str | None, Query(description="Alternative to the X-Booking-Token header")]
+
+
+def _authorised(
+    session: Session, booking_id: str, token: str | None, api_key: str | None, staff_allowed: bool = True
+) -> tuple[Booking, bool]:
+    """The booking, for its token or (where staff may act) the staff key; and whether staff asked."""
+    if staff_allowed and is_staff_key(api_key, settings().admin_api_key):
+        return handlers.get_booking(session, booking_id, None), True
+    if not token:
+        raise NotFound("this booking needs its token (X-Booking-Token header or ?token=)")
+    return handlers.get_booking(session, booking_id, token), False
+
+
 @app.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
 def read_booking(
     booking_id: str,
     session: ReadSessionDep,
-    x_booking_token: Annotated[str | None, Header(description="The token from POST /bookings")] = None,
-    token: Annotated[str | None, Query(description="Alternative to the X-Booking-Token header")] = None,
+    x_booking_token: TokenHeader = None,
+    token: TokenQuery = None,
+    x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
 ) -> BookingPublic:
-    supplied = x_booking_token or token
-    if not supplied:
-        raise NotFound("this booking needs its token (X-Booking-Token header or ?token=)")
-    return _public(handlers.get_booking(session, booking_id, supplied))
+    booking, _ = _authorised(session, booking_id, x_booking_token or token, x_api_key)
+    return _public(booking)
+
+
+@app.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
+def cancel_booking(
+    booking_id: str,
+    session: SessionDep,
+    background: BackgroundTasks,
+    x_booking_token: TokenHeader = None,
+    x_api_key: Annotated[str | None, Header(description="staff key: the clinic cancels")] = None,
+) -> BookingPublic:
+    """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
+    as late) or with the staff key (cancelled by the clinic). 409 when it can no longer be cancelled."""
+    booking, by_clinic = _authorised(session, booking_id, x_booking_token, x_api_key)
+    free_until = timedelta(hours=settings().free_cancellation_hours)
+    handlers.cancel(session, booking, datetime.now(UTC), free_until, rules().tz, by_clinic)
+    background.add_task(relay_now)
+    return _public(booking)
+
+
+@app.post("/bookings/{booking_id}/reschedule", response_model=BookingPublic, tags=["bookings"])
+def reschedule_booking(
+    booking_id: str,
+    body: RescheduleRequest,
+    session: SessionDep,
+    background: BackgroundTasks,
+    x_booking_token: TokenHeader = None,
+    x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
+) -> BookingPublic:
+    """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
+    booking, _ = _authorised(session, booking_id, x_booking_token, x_api_key)
+    handlers.reschedule(session, booking, body.start, rules(), datetime.now(UTC))
+    background.add_task(relay_now)
+    return _public(booking)
+
+
+@app.post("/bookings/{booking_id}/{outcome}", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
+def close_booking(
+    booking_id: str, outcome: Literal["completed", "no-show"], session: SessionDep, background: BackgroundTasks
+) -> BookingPublic:
+    """Staff: record that the visit happened (`completed`) or the client did not come (`no-show`)."""
+    booking = handlers.get_booking(session, booking_id, None)
+    handlers.close(session, booking, outcome.replace("-", "_"), datetime.now(UTC))
+    background.add_task(relay_now)
+    return _public(booking)
+
+
+@app.get("/schedule/{kind}/{code}", response_model=DaySchedule, tags=["staff"], dependencies=[StaffOnly])
+def day_schedule(
+    kind: Literal["therapist", "room", "cupping_kit"],
+    code: str,
+    session: ReadSessionDep,
+    date_: Annotated[date, Query(alias="date", description="local date, YYYY-MM-DD")],
+) -> DaySchedule:
+    """Staff: a therapist's, a room's or a cupping kit's day."""
+    bookings = handlers.resource_day(session, kind, code, date_, rules().tz)
+    return DaySchedule(kind=kind, code=code, date=date_, bookings=[_public(b) for b in bookings])
 
 
 @app.get("/availability", response_model=Availability, tags=["availability"])
@@ -106,8 +190,9 @@ def availability(
     session: ReadSessionDep,
     treatment: Annotated[str, Query(min_length=1, examples=["back-leg-cupping"])],
     date_: Annotated[date, Query(alias="date", description="local date, YYYY-MM-DD")],
+    therapist: Annotated[str | None, Query(description="only this therapist's free times")] = None,
 ) -> Availability:
     """Start times at which a booking would be confirmed now, as ISO 8601 with the clinic's offset."""
-    slots = handlers.availability(session, treatment, date_, rules(), datetime.now(UTC))
+    slots = handlers.availability(session, treatment, date_, rules(), datetime.now(UTC), therapist)
     tz = rules().tz
     return Availability(treatment=treatment, date=date_, timezone=tz.key, slots=[s.astimezone(tz) for s in slots])

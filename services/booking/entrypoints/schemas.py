@@ -25,6 +25,14 @@ class BookingCreate(BaseModel):
         description="ISO 8601 with offset, on the slot grid", examples=["2026-12-01T10:00:00+01:00"]
     )
     client: ClientIn
+    therapist: str | None = Field(
+        None, max_length=64, description="a therapist's code, or omit for any qualified therapist", examples=[None]
+    )
+
+
+class RescheduleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: AwareDatetime = Field(description="the new start, ISO 8601 with offset, on the slot grid")
 
 
 class BookingAccepted(BaseModel):
@@ -43,7 +51,17 @@ class BookingPublic(BaseModel):
     room: str | None = None
     cupping_kit: str | None = None
     therapist: str | None = None
+    requested_therapist: str | None = None
     reason: str | None = None
+    late_cancellation: bool | None = None
+    version: int
+
+
+class DaySchedule(BaseModel):
+    kind: str
+    code: str
+    date: date
+    bookings: list[BookingPublic]
 
 
 class Availability(BaseModel):

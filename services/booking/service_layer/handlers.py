@@ -5,6 +5,7 @@ The saga runs in workers, one step per event, each step in one transaction with 
   booking.resources_reserved -> assign_therapist: hold a qualified therapist, confirm
 A step that cannot get what it needs releases every claim of the booking and rejects it with a
 reason a person can read. Each step checks the booking's state first, so a repeated step is a no-op.
+Cancel, reschedule, complete and no-show run in the API's transaction and emit their events the same way.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from services.booking.adapters import orm, repository
 from services.booking.adapters.orm import outbox
 from services.booking.domain.allocation import Taken, available_starts, free_resources, free_therapists
 from services.booking.domain.calendar import CELL_MINUTES, BookingRules, cell_of, claim_cells
-from services.booking.domain.catalog import KIND_NAMES, TreatmentSpec
-from services.booking.domain.exceptions import InvalidRequest, NotFound
+from services.booking.domain.catalog import KIND_NAMES, THERAPIST, TreatmentSpec
+from services.booking.domain.exceptions import InvalidRequest, NotFound, SlotUnavailable
 from services.booking.domain.model import Booking, Client
 from shared.events import (
+    BookingCancelled,
+    BookingClosed,
     BookingConfirmed,
     BookingRejected,
     BookingRequested,
+    BookingRescheduled,
     ClientContact,
     Envelope,
     ResourcePublished,
@@ -39,6 +43,8 @@ from shared.events import (
 )
 from shared.replica import upsert_by_revision
 
+Claims = set[tuple[str, str, int]]
+
 
 @dataclass(frozen=True)
 class BookingRequest:
@@ -46,23 +52,33 @@ class BookingRequest:
     start: datetime
     client: Client
     correlation_id: str
+    therapist: str | None = None  # None: any qualified therapist
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _treatment(session: Session, slug: str) -> TreatmentSpec:
+    treatment = repository.treatment(session, slug)
+    if treatment is None or not treatment.active:
+        known = ", ".join(repository.treatment_slugs(session)) or "none yet"
+        raise InvalidRequest(f"unknown treatment {slug!r}; known treatments: {known}")
+    return treatment
+
+
 def request_booking(
     session: Session, request: BookingRequest, rules: BookingRules, now: datetime
 ) -> tuple[Booking, str]:
     """Store a pending booking and announce it; returns the booking and its access token (shown once)."""
-    treatment = repository.treatment(session, request.treatment)
-    if treatment is None or not treatment.active:
-        known = ", ".join(repository.treatment_slugs(session)) or "none yet"
-        raise InvalidRequest(f"unknown treatment {request.treatment!r}; known treatments: {known}")
+    treatment = _treatment(session, request.treatment)
     problem = rules.problem_with(request.start, now)
     if problem:
         raise InvalidRequest(problem)
+    if request.therapist is not None:
+        therapist = next((t for t in repository.therapists(session) if t.code == request.therapist), None)
+        if therapist is None or not therapist.qualified_for(treatment):
+            raise InvalidRequest(f"therapist {request.therapist!r} does not offer {treatment.name}")
     token = secrets.token_urlsafe(32)
     start = request.start.astimezone(UTC)
     booking = Booking(
@@ -73,6 +89,7 @@ def request_booking(
         client=request.client,
         token_hash=hash_token(token),
         correlation_id=request.correlation_id,
+        requested_therapist=request.therapist,
     )
     repository.add(session, booking)
     outbox.add(
@@ -83,23 +100,91 @@ def request_booking(
     return booking, token
 
 
-def get_booking(session: Session, booking_id: str, token: str) -> Booking:
+def get_booking(session: Session, booking_id: str, token: str | None) -> Booking:
+    """The booking if `token` is its token; staff pass None after their key was checked."""
     booking = repository.get(session, booking_id)
-    if booking is None or not hmac.compare_digest(booking.token_hash, hash_token(token)):
+    if booking is None or (token is not None and not hmac.compare_digest(booking.token_hash, hash_token(token))):
         raise NotFound("no booking with this id and token")
     return booking
 
 
-# ---- the saga -----------------------------------------------------------------------------------
+# ---- holding resources --------------------------------------------------------------------------
 
 
-def _taken_around(session: Session, treatment: TreatmentSpec, start: datetime) -> Taken:
+def _taken_around(session: Session, treatment: TreatmentSpec, start: datetime, own: Claims) -> Taken:
+    """Claims near the slot, less the booking's own (a reschedule may overlap its old slot)."""
     longest = treatment.duration_minutes + max([0, *treatment.buffer_minutes.values()])
-    return repository.taken_cells(session, cell_of(start) - 1, cell_of(start) + longest // CELL_MINUTES + 1)
+    taken = repository.taken_cells(session, cell_of(start) - 1, cell_of(start) + longest // CELL_MINUTES + 1)
+    return taken - own
 
 
-def _when(booking: Booking, tz: ZoneInfo) -> str:
-    return booking.start.astimezone(tz).strftime("%H:%M on %d %b %Y")
+def _claim(session: Session, booking_id: str, kind: str, code: str, span: range, own: Claims) -> bool:
+    """Insert the cells the booking does not hold yet; the database refuses any another booking holds."""
+    return repository.try_claim(session, booking_id, kind, code, [c for c in span if (kind, code, c) not in own])
+
+
+def _hold_resources(
+    session: Session, booking_id: str, treatment: TreatmentSpec, start: datetime, own: Claims, prefer: dict[str, str]
+) -> dict[str, str] | str:
+    """Hold one free resource of each kind the treatment needs (preferring `prefer`), or say what is missing."""
+    taken = _taken_around(session, treatment, start, own)
+    resources = repository.resources(session)
+    held: dict[str, str] = {}
+    for kind in sorted(treatment.required_resources):
+        span = claim_cells(treatment, kind, start)
+        candidates = free_resources(treatment, kind, resources, taken, start)
+        candidates.sort(key=lambda r, k=kind: r.code != prefer.get(k))
+        code = next((c.code for c in candidates if _claim(session, booking_id, kind, c.code, span, own)), None)
+        if code is None:
+            return f"no {KIND_NAMES.get(kind, kind)} is free"
+        held[kind] = code
+    return held
+
+
+def _hold_therapist(
+    session: Session,
+    booking: Booking,
+    treatment: TreatmentSpec,
+    start: datetime,
+    tz: ZoneInfo,
+    own: Claims,
+    prefer: str | None,
+) -> str | None:
+    """Hold a qualified therapist who works then and is free; returns the code, or None."""
+    taken = _taken_around(session, treatment, start, own)
+    load = repository.confirmed_per_therapist(session, *_day_bounds(start, tz))
+    span = claim_cells(treatment, THERAPIST, start)
+    candidates = free_therapists(treatment, repository.therapists(session), taken, start, tz, load)
+    if booking.requested_therapist:
+        candidates = [t for t in candidates if t.code == booking.requested_therapist]
+    candidates.sort(key=lambda t: t.code != prefer)
+    for candidate in candidates:
+        if _claim(session, booking.id, THERAPIST, candidate.code, span, own):
+            return candidate.code
+    return None
+
+
+def _no_therapist_reason(session: Session, booking: Booking, treatment: TreatmentSpec) -> str:
+    if booking.requested_therapist:
+        names = {t.code: t.name for t in repository.therapists(session)}
+        return f"{names.get(booking.requested_therapist, booking.requested_therapist)} is not free"
+    skills = " and ".join(s.replace("_", " ") for s in treatment.required_skills)
+    return f"no therapist qualified in {skills} is free"
+
+
+def _day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    day = moment.astimezone(tz).date()
+    return (
+        datetime.combine(day, time(0), tz).astimezone(UTC),
+        datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC),
+    )
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%H:%M on %d %b %Y")
+
+
+# ---- the saga -----------------------------------------------------------------------------------
 
 
 def _reject(session: Session, booking: Booking, treatment: TreatmentSpec | None, reason: str, tz: ZoneInfo) -> None:
@@ -131,30 +216,13 @@ def reserve_resources(session: Session, booking_id: str, tz: ZoneInfo) -> None:
     if treatment is None:
         _reject(session, booking, None, "this treatment is no longer offered", tz)
         return
-    taken = _taken_around(session, treatment, booking.start)
-    resources = repository.resources(session)
-    held: dict[str, str] = {}
-    for kind in sorted(treatment.required_resources):
-        span = claim_cells(treatment, kind, booking.start)
-        for candidate in free_resources(treatment, kind, resources, taken, booking.start):
-            if repository.try_claim(session, booking.id, kind, candidate.code, span):
-                held[kind] = candidate.code
-                break
-        else:
-            reason = f"no {KIND_NAMES.get(kind, kind)} is free at {_when(booking, tz)}"
-            _reject(session, booking, treatment, reason, tz)
-            return
+    held = _hold_resources(session, booking.id, treatment, booking.start, set(), {})
+    if isinstance(held, str):
+        _reject(session, booking, treatment, f"{held} at {_when(booking.start, tz)}", tz)
+        return
     booking.hold(held)
     repository.save(session, booking)
     outbox.add(session, ResourcesReserved(booking_id=booking.id, resources=held), booking.correlation_id)
-
-
-def _day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    day = moment.astimezone(tz).date()
-    return (
-        datetime.combine(day, time(0), tz).astimezone(UTC),
-        datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC),
-    )
 
 
 def assign_therapist(session: Session, booking_id: str, tz: ZoneInfo) -> None:
@@ -166,39 +234,37 @@ def assign_therapist(session: Session, booking_id: str, tz: ZoneInfo) -> None:
     if treatment is None:
         _reject(session, booking, None, "this treatment is no longer offered", tz)
         return
-    taken = _taken_around(session, treatment, booking.start)
-    load = repository.confirmed_per_therapist(session, *_day_bounds(booking.start, tz))
-    span = claim_cells(treatment, "therapist", booking.start)
-    therapists = repository.therapists(session)
-    for candidate in free_therapists(treatment, therapists, taken, booking.start, tz, load):
-        if repository.try_claim(session, booking.id, "therapist", candidate.code, span):
-            booking.confirm(candidate.code)
-            repository.save(session, booking)
-            names = {r.code: r.name for r in repository.resources(session)}
-            outbox.add(
-                session,
-                BookingConfirmed(
-                    booking_id=booking.id,
-                    booking_version=booking.version,
-                    treatment=treatment.slug,
-                    treatment_name=treatment.name,
-                    duration_minutes=treatment.duration_minutes,
-                    start=booking.start,
-                    end=booking.end,
-                    timezone=tz.key,
-                    location=candidate.location,
-                    resources=booking.resources,
-                    resource_names={kind: names.get(code, code) for kind, code in booking.resources.items()},
-                    therapist_code=candidate.code,
-                    therapist_name=candidate.name,
-                    therapist_email=candidate.email,
-                    client=ClientContact(**asdict(booking.client)),
-                ),
-                booking.correlation_id,
-            )
-            return
-    skills = " and ".join(s.replace("_", " ") for s in treatment.required_skills)
-    _reject(session, booking, treatment, f"no therapist qualified in {skills} is free at {_when(booking, tz)}", tz)
+    therapist = _hold_therapist(session, booking, treatment, booking.start, tz, set(), None)
+    if therapist is None:
+        reason = f"{_no_therapist_reason(session, booking, treatment)} at {_when(booking.start, tz)}"
+        _reject(session, booking, treatment, reason, tz)
+        return
+    booking.confirm(therapist)
+    repository.save(session, booking)
+    outbox.add(session, BookingConfirmed(**_slot_facts(session, booking, treatment, tz)), booking.correlation_id)
+
+
+def _slot_facts(session: Session, booking: Booking, treatment: TreatmentSpec, tz: ZoneInfo) -> dict[str, object]:
+    """What a confirmation or reschedule announces: everything an email about the visit needs."""
+    therapist = next(t for t in repository.therapists(session) if t.code == booking.therapist)
+    names = {r.code: r.name for r in repository.resources(session)}
+    return {
+        "booking_id": booking.id,
+        "booking_version": booking.version,
+        "treatment": treatment.slug,
+        "treatment_name": treatment.name,
+        "duration_minutes": treatment.duration_minutes,
+        "start": booking.start,
+        "end": booking.end,
+        "timezone": tz.key,
+        "location": therapist.location,
+        "resources": booking.resources,
+        "resource_names": {kind: names.get(code, code) for kind, code in booking.resources.items()},
+        "therapist_code": therapist.code,
+        "therapist_name": therapist.name,
+        "therapist_email": therapist.email,
+        "client": ClientContact(**asdict(booking.client)),
+    }
 
 
 def on_booking_requested(session: Session, event: Envelope, tz: ZoneInfo) -> None:
@@ -218,20 +284,94 @@ def drive_stale(session: Session, older_than: datetime, tz: ZoneInfo) -> int:
     return len(ids)
 
 
+# ---- after confirmation -------------------------------------------------------------------------
+
+
+def reschedule(session: Session, booking: Booking, new_start: datetime, rules: BookingRules, now: datetime) -> None:
+    """Move a confirmed booking atomically: the new slot's room, kit and therapist are held before the
+    old ones are released, in one transaction; if any cannot be had, SlotUnavailable leaves the booking
+    (and the transaction, which the caller rolls back) untouched."""
+    problem = rules.problem_with(new_start, now)
+    if problem:
+        raise InvalidRequest(problem)
+    treatment = _treatment(session, booking.treatment)
+    new_start = new_start.astimezone(UTC)
+    previous_start = booking.start
+    own = repository.claims_of(session, booking.id)
+    held = _hold_resources(session, booking.id, treatment, new_start, own, booking.resources)
+    if isinstance(held, str):
+        raise SlotUnavailable(f"{held} at {_when(new_start, rules.tz)}; your booking keeps its time")
+    therapist = _hold_therapist(session, booking, treatment, new_start, rules.tz, own, booking.therapist)
+    if therapist is None:
+        reason = _no_therapist_reason(session, booking, treatment)
+        raise SlotUnavailable(f"{reason} at {_when(new_start, rules.tz)}; your booking keeps its time")
+    booking.move_to(new_start, new_start + timedelta(minutes=treatment.duration_minutes), held, therapist)
+    kept = {(k, c, cell) for k, c in [*held.items(), (THERAPIST, therapist)]
+            for cell in claim_cells(treatment, k, new_start)}  # fmt: skip
+    repository.release_cells(session, booking.id, own - kept)
+    repository.save(session, booking)
+    facts = _slot_facts(session, booking, treatment, rules.tz)
+    outbox.add(session, BookingRescheduled(previous_start=previous_start, **facts), booking.correlation_id)
+
+
+def cancel(
+    session: Session, booking: Booking, now: datetime, free_until: timedelta, tz: ZoneInfo, by_clinic: bool
+) -> None:
+    therapist = booking.therapist
+    booking.cancel(now, free_until, by_clinic)
+    repository.release_claims(session, booking.id)
+    repository.save(session, booking)
+    treatment = repository.treatment(session, booking.treatment)
+    outbox.add(
+        session,
+        BookingCancelled(
+            booking_id=booking.id,
+            booking_version=booking.version,
+            treatment=booking.treatment,
+            treatment_name=treatment.name if treatment else booking.treatment,
+            start=booking.start,
+            timezone=tz.key,
+            by_clinic=by_clinic,
+            late=bool(booking.late_cancellation),
+            therapist_code=therapist,
+            client=ClientContact(**asdict(booking.client)),
+        ),
+        booking.correlation_id,
+    )
+
+
+def close(session: Session, booking: Booking, outcome: str, now: datetime) -> None:
+    """Staff record how the visit went: `completed` or `no_show`."""
+    if outcome == "completed":
+        booking.complete(now)
+    else:
+        booking.mark_no_show(now)
+    repository.save(session, booking)
+    outbox.add(
+        session,
+        BookingClosed(booking_id=booking.id, booking_version=booking.version, outcome=booking.status.value),
+        booking.correlation_id,
+    )
+
+
+def resource_day(session: Session, kind: str, code: str, day: date, tz: ZoneInfo) -> list[Booking]:
+    """Bookings holding one therapist, room or kit on a local day (staff view)."""
+    start, end = _day_bounds(datetime.combine(day, time(12), tz), tz)
+    return repository.bookings_holding(session, kind, code, cell_of(start), cell_of(end) - 1)
+
+
 # ---- availability -------------------------------------------------------------------------------
 
 
-def availability(session: Session, slug: str, day: date, rules: BookingRules, now: datetime) -> list[datetime]:
-    treatment = repository.treatment(session, slug)
-    if treatment is None or not treatment.active:
-        known = ", ".join(repository.treatment_slugs(session)) or "none yet"
-        raise InvalidRequest(f"unknown treatment {slug!r}; known treatments: {known}")
+def availability(
+    session: Session, slug: str, day: date, rules: BookingRules, now: datetime, therapist: str | None = None
+) -> list[datetime]:
+    treatment = _treatment(session, slug)
     start, end = _day_bounds(datetime.combine(day, time(12), rules.tz), rules.tz)
     reach = (treatment.duration_minutes + max([0, *treatment.buffer_minutes.values()])) // CELL_MINUTES
     taken = repository.taken_cells(session, cell_of(start) - reach, cell_of(end) + reach)
-    return available_starts(
-        treatment, rules, day, now, repository.resources(session), repository.therapists(session), taken
-    )
+    therapists = [t for t in repository.therapists(session) if therapist is None or t.code == therapist]
+    return available_starts(treatment, rules, day, now, repository.resources(session), therapists, taken)
 
 
 # ---- the catalog copy ---------------------------------------------------------------------------
