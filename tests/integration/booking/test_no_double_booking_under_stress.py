@@ -1,0 +1,112 @@
+"""Many processes book, reschedule and cancel the same few slots at once; afterwards no room, kit or
+therapist is in two bookings at overlapping times, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import create_engine
+from sqlalchemy.exc import DBAPIError
+
+from services.booking.adapters import repository
+from services.booking.domain.exceptions import BookingError
+from services.booking.domain.model import Client, Status
+from services.booking.service_layer import handlers
+from shared.db import SessionFactory, make_engine, make_session_factory, transaction
+from tests.integration.booking.test_lifecycle import BERLIN, RULES, at, weekday
+from tests.support.invariants import claims_match_bookings, double_bookings
+
+PROCESSES = 4
+OPERATIONS = 30
+
+
+def _retrying(factory: SessionFactory, work: object) -> object:
+    """One transaction, tried again when the database says another transaction got in the way."""
+    for attempt in range(20):
+        try:
+            with transaction(factory) as session:
+                return work(session)  # type: ignore[operator]
+        except DBAPIError:
+            if attempt == 19:
+                raise
+    return None
+
+
+def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
+    rng = random.Random(seed)
+    factory = make_session_factory(make_engine(url))
+    mine: list[str] = []
+    done: Counter[str] = Counter()
+    for _ in range(OPERATIONS):
+        action = rng.choice(["book", "book", "reschedule", "cancel"]) if mine else "book"
+        try:
+            if action == "book":
+                request = handlers.BookingRequest(
+                    treatment=rng.choice(["back-leg-cupping", "back-leg-cupping", "back-neck"]),
+                    start=rng.choice(slots),
+                    client=Client(name="Stress Test", email=f"{uuid.uuid4().hex[:8]}@example.com"),
+                    correlation_id="stress",
+                )
+                booking, _ = _retrying(
+                    factory, lambda s: handlers.request_booking(s, request, RULES, datetime.now(UTC))
+                )  # type: ignore[misc]
+                for step in (handlers.reserve_resources, handlers.assign_therapist):
+                    _retrying(factory, lambda s, step=step: step(s, booking.id, BERLIN))
+                mine.append(booking.id)
+            elif action == "reschedule":
+                target = rng.choice(mine)
+                new_start = rng.choice(slots)
+                _retrying(
+                    factory, lambda s: handlers.reschedule(s, _get(s, target), new_start, RULES, datetime.now(UTC))
+                )
+            else:
+                target = mine.pop(rng.randrange(len(mine)))
+                _retrying(
+                    factory,
+                    lambda s: handlers.cancel(
+                        s, _get(s, target), datetime.now(UTC), timedelta(hours=24), BERLIN, False
+                    ),
+                )
+            done[action] += 1
+        except BookingError:
+            done[f"{action} refused"] += 1
+    return done
+
+
+def _get(session: object, booking_id: str) -> object:
+    booking = repository.get(session, booking_id)  # type: ignore[arg-type]
+    assert booking is not None
+    return booking
+
+
+def test_processes_racing_for_the_same_slots_never_double_book(booking_factory: SessionFactory) -> None:
+    url = booking_factory.kw["bind"].url.render_as_string(hide_password=False)
+    day = weekday(5)
+    slots = [at(day, 13), at(day, 13, 15), at(day, 13, 30), at(day, 14, 30)]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(PROCESSES) as pool:
+        results = pool.starmap(_client_process, [(url, seed, slots) for seed in range(PROCESSES)])
+    totals = sum(results, Counter())
+
+    engine = create_engine(url)
+    assert double_bookings(engine) == []
+    assert claims_match_bookings(engine) == []
+    with transaction(booking_factory) as session:
+        statuses = Counter(b.status for b in _all(session))
+    assert statuses[Status.PENDING] == 0
+    assert statuses[Status.CONFIRMED] > 0 and totals["book"] > 0  # the race really happened
+    assert totals["reschedule"] + totals["reschedule refused"] > 0 and totals["cancel"] > 0
+    engine.dispose()
+
+
+def _all(session: object) -> list[object]:
+    from sqlalchemy import select
+
+    from services.booking.adapters import orm
+
+    ids = session.execute(select(orm.booking.c.id)).scalars().all()  # type: ignore[attr-defined]
+    return [repository.get(session, i) for i in ids]  # type: ignore[arg-type]
