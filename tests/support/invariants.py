@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -43,7 +44,7 @@ def double_bookings(engine: Engine) -> list[str]:
     clashes = []
     for resource, spans in held.items():
         spans.sort()
-        for (_, end_a, a), (start_b, _, b) in zip(spans, spans[1:], strict=False):
+        for (_, end_a, a), (start_b, _, b) in pairwise(spans):
             if start_b < end_a:
                 clashes.append(f"{resource} is in {a} and {b} at once")
     return clashes

@@ -7,14 +7,18 @@ import multiprocessing
 import random
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from services.booking.adapters import repository
+from services.booking.adapters import orm, repository
 from services.booking.domain.exceptions import BookingError
-from services.booking.domain.model import Client, Status
+from services.booking.domain.model import Booking, Client, Status
 from services.booking.service_layer import handlers
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
 from tests.integration.booking.test_lifecycle import BERLIN, RULES, at, weekday
@@ -22,18 +26,27 @@ from tests.support.invariants import claims_match_bookings, double_bookings
 
 PROCESSES = 4
 OPERATIONS = 30
+T = TypeVar("T")
 
 
-def _retrying(factory: SessionFactory, work: object) -> object:
+def _retrying(factory: SessionFactory, work: Callable[[Session], T]) -> T:
     """One transaction, tried again when the database says another transaction got in the way."""
     for attempt in range(20):
         try:
             with transaction(factory) as session:
-                return work(session)  # type: ignore[operator]
+                return work(session)
         except DBAPIError:
             if attempt == 19:
                 raise
-    return None
+    raise AssertionError("unreachable")
+
+
+def _reschedule(session: Session, booking_id: str, start: datetime) -> None:
+    handlers.reschedule(session, _get(session, booking_id), start, RULES, datetime.now(UTC))
+
+
+def _cancel(session: Session, booking_id: str) -> None:
+    handlers.cancel(session, _get(session, booking_id), datetime.now(UTC), timedelta(hours=24), BERLIN, False)
 
 
 def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
@@ -52,33 +65,23 @@ def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
                     correlation_id="stress",
                 )
                 booking, _ = _retrying(
-                    factory, lambda s: handlers.request_booking(s, request, RULES, datetime.now(UTC))
-                )  # type: ignore[misc]
+                    factory, partial(handlers.request_booking, request=request, rules=RULES, now=datetime.now(UTC))
+                )
                 for step in (handlers.reserve_resources, handlers.assign_therapist):
-                    _retrying(factory, lambda s, step=step: step(s, booking.id, BERLIN))
+                    _retrying(factory, partial(step, booking_id=booking.id, tz=BERLIN))
                 mine.append(booking.id)
             elif action == "reschedule":
-                target = rng.choice(mine)
-                new_start = rng.choice(slots)
-                _retrying(
-                    factory, lambda s: handlers.reschedule(s, _get(s, target), new_start, RULES, datetime.now(UTC))
-                )
+                _retrying(factory, partial(_reschedule, booking_id=rng.choice(mine), start=rng.choice(slots)))
             else:
-                target = mine.pop(rng.randrange(len(mine)))
-                _retrying(
-                    factory,
-                    lambda s: handlers.cancel(
-                        s, _get(s, target), datetime.now(UTC), timedelta(hours=24), BERLIN, False
-                    ),
-                )
+                _retrying(factory, partial(_cancel, booking_id=mine.pop(rng.randrange(len(mine)))))
             done[action] += 1
         except BookingError:
             done[f"{action} refused"] += 1
     return done
 
 
-def _get(session: object, booking_id: str) -> object:
-    booking = repository.get(session, booking_id)  # type: ignore[arg-type]
+def _get(session: Session, booking_id: str) -> Booking:
+    booking = repository.get(session, booking_id)
     assert booking is not None
     return booking
 
@@ -103,10 +106,6 @@ def test_processes_racing_for_the_same_slots_never_double_book(booking_factory: 
     engine.dispose()
 
 
-def _all(session: object) -> list[object]:
-    from sqlalchemy import select
-
-    from services.booking.adapters import orm
-
-    ids = session.execute(select(orm.booking.c.id)).scalars().all()  # type: ignore[attr-defined]
-    return [repository.get(session, i) for i in ids]  # type: ignore[arg-type]
+def _all(session: Session) -> list[Booking]:
+    ids = session.execute(select(orm.booking.c.id)).scalars().all()
+    return [_get(session, i) for i in ids]
