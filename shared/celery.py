@@ -75,7 +75,7 @@ def register_messaging(
     relay_name = f"{app.main}.relay_outbox"
     publish = publisher(app)
 
-    @app.task(name=relay_name, ignore_result=True)
+    @app.task(name=relay_name, ignore_result=True, shared=False)
     def relay_outbox() -> int:
         return outbox.relay(session_factory(), publish)
 
@@ -93,4 +93,4 @@ def register_messaging(
                     after_handled(envelope)
             return handled
 
-        app.task(name=task_name, bind=True, max_retries=20, ignore_result=True)(run)
+        app.task(name=task_name, bind=True, max_retries=20, ignore_result=True, shared=False)(run)

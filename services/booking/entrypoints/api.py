@@ -57,7 +57,9 @@ def _conflict(_request: Request, error: Exception) -> JSONResponse:
 def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
     # Say which field is wrong and why, without echoing the input back (it may be personal data).
     problems = [
-        {"field": ".".join(str(part) for part in e["loc"] if part != "body"), "problem": e["msg"]}
+        {"field": "body", "problem": f"the body is not valid JSON (at character {e['loc'][-1]})"}
+        if e["type"] == "json_invalid"
+        else {"field": ".".join(str(part) for part in e["loc"] if part != "body"), "problem": e["msg"]}
         for e in error.errors()
     ]
     summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
@@ -93,7 +95,7 @@ def create_booking(body: BookingCreate, session: SessionDep, background: Backgro
     request = handlers.BookingRequest(
         treatment=body.treatment,
         start=body.start,
-        client=Client(name=body.client.name.strip(), email=str(body.client.email), phone=body.client.phone),
+        client=Client(name=body.client.name, email=str(body.client.email), phone=body.client.phone),
         correlation_id=correlation_id.get(),
         therapist=body.therapist,
     )
@@ -190,9 +192,16 @@ def availability(
     session: ReadSessionDep,
     treatment: Annotated[str, Query(min_length=1, examples=["back-leg-cupping"])],
     date_: Annotated[date, Query(alias="date", description="local date, YYYY-MM-DD")],
+    days: Annotated[int, Query(ge=1, le=14, description="how many days from `date`")] = 1,
     therapist: Annotated[str | None, Query(description="only this therapist's free times")] = None,
+    location: Annotated[str | None, Query(description="only this location's rooms and therapists")] = None,
 ) -> Availability:
-    """Start times at which a booking would be confirmed now, as ISO 8601 with the clinic's offset."""
-    slots = handlers.availability(session, treatment, date_, rules(), datetime.now(UTC), therapist)
+    """Start times at which a booking would be confirmed now, as ISO 8601 with the clinic's offset.
+
+    Answered from the booking service's own data: no other service is called."""
+    now = datetime.now(UTC)
+    slots = handlers.availability(session, treatment, date_, rules(), now, days, therapist, location)
     tz = rules().tz
-    return Availability(treatment=treatment, date=date_, timezone=tz.key, slots=[s.astimezone(tz) for s in slots])
+    return Availability(
+        treatment=treatment, date=date_, days=days, timezone=tz.key, slots=[s.astimezone(tz) for s in slots]
+    )

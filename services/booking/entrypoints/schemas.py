@@ -12,7 +12,7 @@ _NO_LINE_BREAKS = r"^[^\r\n]*$"
 
 
 class ClientIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=200, pattern=_NO_LINE_BREAKS, examples=["Maria Schmidt"])
     email: EmailStr = Field(examples=["maria@example.com"])
     phone: str | None = Field(None, max_length=40, pattern=r"^\+?[0-9 ()/-]{3,40}$", examples=["+49 30 1234567"])
@@ -67,5 +67,6 @@ class DaySchedule(BaseModel):
 class Availability(BaseModel):
     treatment: str
     date: date
+    days: int = 1
     timezone: str
     slots: list[datetime]

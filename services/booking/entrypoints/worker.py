@@ -32,7 +32,7 @@ register_messaging(
 )
 
 
-@celery_app.task(name="booking.resolve_stale_pending", ignore_result=True)
+@celery_app.task(name="booking.resolve_stale_pending", ignore_result=True, shared=False)
 def resolve_stale_pending() -> int:
     older_than = datetime.now(UTC) - timedelta(seconds=settings.stale_pending_seconds)
     with transaction(session_factory()) as session:

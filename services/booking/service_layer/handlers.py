@@ -363,15 +363,40 @@ def resource_day(session: Session, kind: str, code: str, day: date, tz: ZoneInfo
 # ---- availability -------------------------------------------------------------------------------
 
 
+MAX_AVAILABILITY_DAYS = 14
+
+
 def availability(
-    session: Session, slug: str, day: date, rules: BookingRules, now: datetime, therapist: str | None = None
+    session: Session,
+    slug: str,
+    first_day: date,
+    rules: BookingRules,
+    now: datetime,
+    days: int = 1,
+    therapist: str | None = None,
+    location: str | None = None,
 ) -> list[datetime]:
+    """Starts over `days` local days at which a booking would be confirmed now; one read of the claims."""
+    if not 1 <= days <= MAX_AVAILABILITY_DAYS:
+        raise InvalidRequest(f"days must be between 1 and {MAX_AVAILABILITY_DAYS}")
     treatment = _treatment(session, slug)
-    start, end = _day_bounds(datetime.combine(day, time(12), rules.tz), rules.tz)
+    start, _ = _day_bounds(datetime.combine(first_day, time(12), rules.tz), rules.tz)
+    _, end = _day_bounds(datetime.combine(first_day + timedelta(days=days - 1), time(12), rules.tz), rules.tz)
     reach = (treatment.duration_minutes + max([0, *treatment.buffer_minutes.values()])) // CELL_MINUTES
     taken = repository.taken_cells(session, cell_of(start) - reach, cell_of(end) + reach)
-    therapists = [t for t in repository.therapists(session) if therapist is None or t.code == therapist]
-    return available_starts(treatment, rules, day, now, repository.resources(session), therapists, taken)
+    therapists = [
+        t
+        for t in repository.therapists(session)
+        if (therapist is None or t.code == therapist) and (location is None or t.location == location)
+    ]
+    resources = [r for r in repository.resources(session) if location is None or r.location == location]
+    return [
+        slot
+        for offset in range(days)
+        for slot in available_starts(
+            treatment, rules, first_day + timedelta(days=offset), now, resources, therapists, taken
+        )
+    ]
 
 
 # ---- the catalog copy ---------------------------------------------------------------------------

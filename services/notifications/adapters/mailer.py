@@ -63,16 +63,19 @@ def send(config: SmtpConfig, mail: Mail) -> None:
                 client.login(config.username, config.password or "")
             client.send_message(message)
     except smtplib.SMTPResponseException as error:
-        text = error.smtp_error
-        answer = f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+        answer = f"{error.smtp_code} {_text(error.smtp_error)}"
         if 400 <= error.smtp_code < 500:
             raise TransientFailure(answer) from error
         raise PermanentFailure(answer) from error
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
-        answer = "; ".join(f"{code} {msg!r}" for code, msg in error.recipients.values())
+        answer = "; ".join(f"{code} {_text(msg)}" for code, msg in error.recipients.values())
         if all(400 <= code < 500 for code in codes):
             raise TransientFailure(answer) from error
         raise PermanentFailure(answer) from error
     except (OSError, smtplib.SMTPException) as error:
         raise TransientFailure(f"{type(error).__name__}: {error}") from error
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer

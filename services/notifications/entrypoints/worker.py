@@ -53,7 +53,7 @@ def _send(booking_id: str | None) -> int:
     )
 
 
-@celery_app.task(name="notifications.send_due", ignore_result=True)
+@celery_app.task(name="notifications.send_due", ignore_result=True, shared=False)
 def send_due() -> int:
     return _send(None)
 

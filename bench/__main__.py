@@ -1,0 +1,3 @@
+from bench.availability import main
+
+main()

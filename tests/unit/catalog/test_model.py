@@ -1,0 +1,173 @@
+"""What the clinic offers: catalog entries refuse data the clinic could not run on, and the seed is sound."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from services.catalog.domain import seed
+from services.catalog.domain.model import (
+    CUPPING_KIT,
+    ROOM,
+    CatalogError,
+    Resource,
+    Therapist,
+    Treatment,
+    WorkingHours,
+)
+
+
+def treatment(**changes: Any) -> Treatment:
+    return dataclasses.replace(seed.BACK_LEG_CUPPING, **changes)
+
+
+def therapist_with(hours: list[WorkingHours], code: str = "anna-keller") -> Therapist:
+    return Therapist(
+        code=code,
+        name="Anna Keller",
+        email="anna.keller@clinic.example",
+        skills=["medical_massage"],
+        weekly_hours=hours,
+    )
+
+
+# ---- treatments ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["Back-Leg", "back leg", "-back-leg", "", "back_leg", "x" * 64])
+def test_a_treatment_slug_must_be_lower_case_letters_digits_and_dashes(slug: str) -> None:
+    with pytest.raises(CatalogError, match=r"treatment slug must be lower-case letters, digits and dashes, not"):
+        treatment(slug=slug).validate()
+
+
+@pytest.mark.parametrize("minutes", [44, 47, 0, -45])
+def test_a_treatment_lasts_a_positive_multiple_of_five_minutes(minutes: int) -> None:
+    with pytest.raises(CatalogError, match="duration must be a positive multiple of 5 minutes"):
+        treatment(duration_minutes=minutes).validate()
+
+
+def test_a_treatment_cannot_need_a_resource_kind_the_clinic_does_not_have() -> None:
+    with pytest.raises(CatalogError, match=r"unknown resource kind 'sauna'; known: room, cupping_kit"):
+        treatment(required_resources={ROOM: 1, "sauna": 1}).validate()
+
+
+def test_a_treatment_needs_at_most_one_resource_of_each_kind() -> None:
+    with pytest.raises(CatalogError, match="at most one resource of each kind"):
+        treatment(required_resources={ROOM: 2}).validate()
+
+
+def test_a_buffer_is_only_for_a_known_kind() -> None:
+    with pytest.raises(CatalogError, match="buffer for unknown kind 'sauna'"):
+        treatment(buffer_minutes={"sauna": 10}).validate()
+
+
+@pytest.mark.parametrize("minutes", [7, -5])
+def test_a_sterilisation_buffer_falls_on_the_five_minute_grid(minutes: int) -> None:
+    with pytest.raises(CatalogError, match="buffer for cupping_kit must be a non-negative multiple of 5 minutes"):
+        treatment(buffer_minutes={CUPPING_KIT: minutes}).validate()
+
+
+def test_a_treatment_needs_a_therapist_skill() -> None:
+    with pytest.raises(CatalogError, match="at least one therapist skill"):
+        treatment(required_skills=[]).validate()
+
+
+# ---- resources and therapists -------------------------------------------------------------------
+
+
+def test_a_resource_of_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(CatalogError, match=r"unknown resource kind 'massage_chair'; known: room, cupping_kit"):
+        Resource(code="chair-1", kind="massage_chair", name="Massage chair").validate()
+
+
+def test_a_resource_code_is_checked_like_a_slug() -> None:
+    with pytest.raises(CatalogError, match=r"resource code must be .* not 'Room 1'"):
+        Resource(code="Room 1", kind=ROOM, name="Treatment room 1").validate()
+
+
+def test_a_therapist_code_is_checked_like_a_slug() -> None:
+    with pytest.raises(CatalogError, match=r"therapist code must be .* not 'Anna Keller'"):
+        therapist_with([], code="Anna Keller").validate()
+
+
+@pytest.mark.parametrize("value", ["8:00", "24:00", "08:60", "0800", "08:00:00", "noon"])
+def test_working_hours_must_be_written_hh_mm(value: str) -> None:
+    with pytest.raises(CatalogError, match=f"working hours must be HH:MM, not '{value}'"):
+        therapist_with([WorkingHours(0, value, "23:00")]).validate()
+    with pytest.raises(CatalogError, match=f"working hours must be HH:MM, not '{value}'"):
+        WorkingHours(0, "00:00", value).validate()
+
+
+@pytest.mark.parametrize(("start", "end"), [("16:00", "08:00"), ("12:00", "12:00")], ids=["reversed", "empty"])
+def test_a_shift_must_end_after_it_starts(start: str, end: str) -> None:
+    with pytest.raises(CatalogError, match=rf"working hours on weekday 2 end \({end}\) before they start"):
+        therapist_with([WorkingHours(2, start, end)]).validate()
+
+
+@pytest.mark.parametrize("weekday", [-1, 7])
+def test_a_shift_falls_on_a_real_weekday(weekday: int) -> None:
+    with pytest.raises(CatalogError, match=f"weekday must be 0 \\(Monday\\) to 6 \\(Sunday\\), not {weekday}"):
+        WorkingHours(weekday, "08:00", "16:00").validate()
+
+
+def test_a_valid_split_shift_passes() -> None:
+    therapist_with([WorkingHours(0, "08:00", "12:00"), WorkingHours(0, "14:00", "18:00")]).validate()
+
+
+# ---- the starting catalog -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [*seed.TREATMENTS, *seed.RESOURCES, *seed.THERAPISTS],
+    ids=lambda e: getattr(e, "slug", None) or e.code,
+)
+def test_every_seed_entry_passes_validation(entry: Treatment | Resource | Therapist) -> None:
+    entry.validate()
+
+
+def test_the_seed_codes_are_unique() -> None:
+    slugs = [t.slug for t in seed.TREATMENTS]
+    resource_codes = [r.code for r in seed.RESOURCES]
+    therapist_codes = [t.code for t in seed.THERAPISTS]
+    assert len(set(slugs)) == len(slugs)
+    assert len(set(resource_codes)) == len(resource_codes)
+    assert len(set(therapist_codes)) == len(therapist_codes)
+
+
+def test_the_seed_clinic_has_enough_rooms_and_kits_for_parallel_cupping() -> None:
+    rooms = [r for r in seed.RESOURCES if r.kind == ROOM and r.active]
+    kits = [r for r in seed.RESOURCES if r.kind == CUPPING_KIT and r.active]
+    assert len(rooms) >= 3
+    assert len(kits) >= 2
+
+
+def test_the_seed_team_has_differing_skills() -> None:
+    team = [t for t in seed.THERAPISTS if t.active]
+    assert len(team) >= 4
+    assert len({frozenset(t.skills) for t in team}) >= 3
+    needs = set(seed.BACK_LEG_CUPPING.required_skills)
+    can_cup = [t.code for t in team if needs <= set(t.skills)]
+    assert len(can_cup) >= 2
+    assert len(can_cup) < len(team)  # someone cannot do cupping, so skills really decide
+
+
+def test_back_leg_cupping_is_45_minutes_with_room_kit_and_sterilisation() -> None:
+    cupping = seed.BACK_LEG_CUPPING
+    assert cupping.slug == "back-leg-cupping"
+    assert cupping.duration_minutes == 45
+    assert cupping.required_resources == {ROOM: 1, CUPPING_KIT: 1}
+    assert set(cupping.required_skills) == {seed.MEDICAL_MASSAGE, seed.CUPPING}
+    assert cupping.buffer_minutes[CUPPING_KIT] == 30
+    assert cupping.buffer_minutes[ROOM] == 10
+
+
+def test_back_neck_is_30_minutes_without_a_kit() -> None:
+    back_neck = seed.BACK_NECK
+    assert back_neck.slug == "back-neck"
+    assert back_neck.duration_minutes == 30
+    assert CUPPING_KIT not in back_neck.required_resources
+    assert CUPPING_KIT not in back_neck.buffer_minutes
+    assert back_neck.required_skills == [seed.MEDICAL_MASSAGE]
