@@ -58,7 +58,15 @@ class WeeklyHours(BaseModel):
     model_config = ConfigDict(frozen=True)
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
     start: str = Field(pattern=r"^\d{2}:\d{2}$", description="local time HH:MM")
-    end: str = Field(pattern=r"^\d{2}:\d{2}$")
+    end: str = Field(pattern=r"^\d{2}:\d{2}$", description="local time HH:MM, 24:00 for midnight")
+    location: str | None = None
+
+
+class TimeOff(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    start: datetime
+    end: datetime
+    note: str = ""
 
 
 class TreatmentPublished(Payload):
@@ -103,6 +111,24 @@ class TherapistPublished(Payload):
     skills: list[str]
     weekly_hours: list[WeeklyHours]
     location: str
+    breaks: list[WeeklyHours] = []
+    time_off: list[TimeOff] = []
+    active: bool = True
+
+
+class LocationPublished(Payload):
+    """Emitted by catalog for a clinic site: time zone (None: CLINIC_TIMEZONE), opening hours, booking rules."""
+
+    TYPE: ClassVar[str] = "catalog.location_published"
+    code: str
+    revision: int
+    name: str
+    timezone: str | None = None
+    address: str = ""
+    opening_hours: list[WeeklyHours] = []
+    slot_grid_minutes: int = 15
+    min_notice_minutes: int = 120
+    max_advance_days: int = 60
     active: bool = True
 
 
@@ -215,6 +241,7 @@ EVENT_TYPES: dict[str, type[Payload]] = {
         TreatmentPublished,
         ResourcePublished,
         TherapistPublished,
+        LocationPublished,
         CatalogResyncRequested,
         BookingRequested,
         ResourcesReserved,

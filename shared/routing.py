@@ -10,6 +10,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "catalog.treatment_published": ("booking.on_treatment_published", "notifications.on_treatment_published"),
     "catalog.resource_published": ("booking.on_resource_published",),
     "catalog.therapist_published": ("booking.on_therapist_published",),
+    "catalog.location_published": ("booking.on_location_published",),
     "catalog.resync_requested": ("catalog.on_resync_requested",),
     "booking.requested": ("booking.reserve_resources",),
     "booking.resources_reserved": ("booking.assign_therapist",),

@@ -27,6 +27,7 @@ booking = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("treatment", String(64), nullable=False),
+    Column("location", String(64), nullable=False, server_default="main"),
     Column("start_at", DateTime, nullable=False),  # naive UTC
     Column("end_at", DateTime, nullable=False),
     Column("status", String(16), nullable=False, index=True),
@@ -92,5 +93,21 @@ therapist_copy = Table(
     Column("skills", JSON, nullable=False),
     Column("weekly_hours", JSON, nullable=False),
     Column("location", String(64), nullable=False),
+    Column("breaks", JSON, nullable=False, server_default="[]"),
+    Column("time_off", JSON, nullable=False, server_default="[]"),
+    Column("active", Boolean, nullable=False),
+)
+
+location_copy = Table(
+    "location_copy",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=True),
+    Column("opening_hours", JSON, nullable=False),
+    Column("slot_grid_minutes", Integer, nullable=False),
+    Column("min_notice_minutes", Integer, nullable=False),
+    Column("max_advance_days", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
 )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.booking.adapters import orm
 from services.booking.domain.allocation import Taken
-from services.booking.domain.catalog import Resource, Shift, Therapist, TreatmentSpec
+from services.booking.domain.catalog import LocationRow, Resource, Shift, Therapist, TreatmentSpec
 from services.booking.domain.model import Booking, Client, Status
 from shared.outbox import utcnow
 
@@ -31,6 +31,7 @@ def _aware(moment: datetime) -> datetime:
 def _row_values(booking: Booking) -> dict[str, Any]:
     return {
         "treatment": booking.treatment,
+        "location": booking.location,
         "start_at": _naive(booking.start),
         "end_at": _naive(booking.end),
         "status": booking.status.value,
@@ -62,6 +63,7 @@ def _booking(row: Any) -> Booking:
     return Booking(
         id=row.id,
         treatment=row.treatment,
+        location=row.location,
         start=_aware(row.start_at),
         end=_aware(row.end_at),
         client=Client(name=row.client_name, email=row.client_email, phone=row.client_phone),
@@ -196,6 +198,25 @@ def therapists(session: Session) -> list[Therapist]:
             skills=frozenset(r.skills),
             weekly_hours=tuple(Shift(**h) for h in r.weekly_hours),
             location=r.location,
+            breaks=tuple(Shift(**h) for h in r.breaks or []),
+            time_off=tuple(
+                (datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["end"])) for a in r.time_off or []
+            ),
+        )
+        for r in rows
+    ]
+
+
+def locations(session: Session) -> list[LocationRow]:
+    rows = session.execute(select(orm.location_copy).where(orm.location_copy.c.active.is_(True)))
+    return [
+        LocationRow(
+            code=r.code,
+            timezone=r.timezone,
+            opening_hours=tuple(Shift(**h) for h in r.opening_hours),
+            grid_minutes=r.slot_grid_minutes,
+            min_notice_minutes=r.min_notice_minutes,
+            max_advance_days=r.max_advance_days,
         )
         for r in rows
     ]

@@ -17,12 +17,24 @@ Taken = set[tuple[str, str, int]]
 
 
 def free_resources(
-    treatment: TreatmentSpec, kind: str, resources: Iterable[Resource], taken: Taken, start: datetime
+    treatment: TreatmentSpec,
+    kind: str,
+    resources: Iterable[Resource],
+    taken: Taken,
+    start: datetime,
+    location: str | None = None,
 ) -> list[Resource]:
-    """Free resources of one kind for the slot, by code: the lowest free room is used first."""
+    """Free resources of one kind (at `location`, when given) for the slot, by code: the lowest free room first."""
     span = claim_cells(treatment, kind, start)
     return sorted(
-        (r for r in resources if r.kind == kind and r.active and all_free(taken, kind, r.code, span)),
+        (
+            r
+            for r in resources
+            if r.kind == kind
+            and r.active
+            and (location is None or r.location == location)
+            and all_free(taken, kind, r.code, span)
+        ),
         key=lambda r: r.code,
     )
 
@@ -34,6 +46,7 @@ def free_therapists(
     start: datetime,
     tz: ZoneInfo,
     load: Mapping[str, int] | None = None,
+    location: str | None = None,
 ) -> list[Therapist]:
     """Qualified therapists who work then and are free, least booked that day first, then by code.
 
@@ -46,7 +59,9 @@ def free_therapists(
     candidates = [
         t
         for t in therapists
-        if t.qualified_for(treatment) and works_during(t, start, end, tz) and all_free(taken, THERAPIST, t.code, span)
+        if t.qualified_for(treatment)
+        and works_during(t, start, end, tz, location)
+        and all_free(taken, THERAPIST, t.code, span)
     ]
     return sorted(candidates, key=lambda t: (load.get(t.code, 0), t.code))
 
@@ -57,13 +72,16 @@ def bookable(
     therapists: list[Therapist],
     taken: Taken,
     start: datetime,
-    tz: ZoneInfo,
+    rules: BookingRules,
 ) -> bool:
-    """Whether a booking at `start` would be confirmed now: every resource kind and a therapist free."""
+    """Whether a booking at `start` would be confirmed now: the location open, every resource kind and a
+    therapist free there."""
+    if not rules.open_during(start, start + timedelta(minutes=treatment.duration_minutes)):
+        return False
     for kind in treatment.required_resources:
-        if not free_resources(treatment, kind, resources, taken, start):
+        if not free_resources(treatment, kind, resources, taken, start, rules.location):
             return False
-    return bool(free_therapists(treatment, therapists, taken, start, tz))
+    return bool(free_therapists(treatment, therapists, taken, start, rules.tz, location=rules.location))
 
 
 def available_starts(
@@ -79,5 +97,5 @@ def available_starts(
     return [
         start
         for start in rules.day_starts(day)
-        if rules.problem_with(start, now) is None and bookable(treatment, resources, therapists, taken, start, rules.tz)
+        if rules.problem_with(start, now) is None and bookable(treatment, resources, therapists, taken, start, rules)
     ]

@@ -34,10 +34,20 @@ def claim_cells(treatment: TreatmentSpec, kind: str, start: datetime) -> range:
 
 @dataclass(frozen=True)
 class BookingRules:
+    """One location's booking rules: its time zone, slot grid, notice, advance limit and opening hours."""
+
     tz: ZoneInfo
     grid_minutes: int = 15
     min_notice: timedelta = timedelta(hours=2)
     max_advance: timedelta = timedelta(days=60)
+    location: str = "main"
+    opening_hours: tuple[Shift, ...] = ()  # empty: no limit beyond the therapists' shifts
+
+    def open_during(self, start: datetime, end: datetime) -> bool:
+        if not self.opening_hours:
+            return True
+        span = local_span(start, end, self.tz)
+        return span is not None and inside(self.opening_hours, span)
 
     def on_grid(self, start: datetime) -> bool:
         local = start.astimezone(self.tz)
@@ -70,21 +80,38 @@ class BookingRules:
             moment += timedelta(minutes=self.grid_minutes)
 
 
-def works_during(therapist: Therapist, start: datetime, end: datetime, tz: ZoneInfo) -> bool:
-    """Whether [start, end) lies inside one of the therapist's shifts on that local day."""
+def local_span(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[int, int, int] | None:
+    """(weekday, start minute, end minute) of [start, end) on its local day; None if it crosses midnight."""
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    if local_end.date() != local_start.date() and local_end.time() != time(0):
-        return False
-    return any(_covers(shift, local_start, local_end) for shift in therapist.weekly_hours)
+    first = local_start.hour * 60 + local_start.minute
+    if local_end.date() == local_start.date():
+        return local_start.weekday(), first, local_end.hour * 60 + local_end.minute
+    if local_end.date() == local_start.date() + timedelta(days=1) and local_end.time() == time(0):
+        return local_start.weekday(), first, 24 * 60
+    return None
 
 
-def _covers(shift: Shift, local_start: datetime, local_end: datetime) -> bool:
-    if shift.weekday != local_start.weekday():
+def inside(stretches: Iterable[Shift], span: tuple[int, int, int]) -> bool:
+    day, first, last = span
+    return any(s.weekday == day and s.minutes()[0] <= first and last <= s.minutes()[1] for s in stretches)
+
+
+def touches(stretches: Iterable[Shift], span: tuple[int, int, int]) -> bool:
+    day, first, last = span
+    return any(s.weekday == day and s.minutes()[0] < last and first < s.minutes()[1] for s in stretches)
+
+
+def works_during(
+    therapist: Therapist, start: datetime, end: datetime, tz: ZoneInfo, location: str | None = None
+) -> bool:
+    """On a shift (at `location`, when given) for all of [start, end), not on a break, not away."""
+    span = local_span(start, end, tz)
+    if span is None:
         return False
-    shift_start = time.fromisoformat(shift.start)
-    shift_end = time.fromisoformat(shift.end)
-    end_time = local_end.time() if local_end.date() == local_start.date() else time(23, 59, 59)
-    return shift_start <= local_start.time() and end_time <= shift_end
+    shifts = [s for s in therapist.weekly_hours if location is None or (s.location or therapist.location) == location]
+    if not inside(shifts, span) or touches(therapist.breaks, span):
+        return False
+    return not any(away_start < end and start < away_end for away_start, away_end in therapist.time_off)
 
 
 def all_free(taken: set[tuple[str, str, int]], kind: str, code: str, span: Iterable[int]) -> bool:

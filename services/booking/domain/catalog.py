@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 THERAPIST = "therapist"
 KIND_NAMES = {"room": "treatment room", "cupping_kit": "cupping kit", THERAPIST: "therapist"}
@@ -35,7 +36,17 @@ class Resource:
 class Shift:
     weekday: int  # 0 = Monday
     start: str  # local HH:MM
-    end: str
+    end: str  # local HH:MM, 24:00 for midnight
+    location: str | None = None  # None: the therapist's home location
+
+    def minutes(self) -> tuple[int, int]:
+        """Start and end as minutes after local midnight."""
+        return _minutes(self.start), _minutes(self.end)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,22 @@ class Therapist:
     email: str
     skills: frozenset[str]
     weekly_hours: tuple[Shift, ...]
-    location: str = "main"
+    location: str = "main"  # home location
+    breaks: tuple[Shift, ...] = ()
+    time_off: tuple[tuple[datetime, datetime], ...] = ()
     active: bool = True
 
     def qualified_for(self, treatment: TreatmentSpec) -> bool:
         return self.active and set(treatment.required_skills) <= self.skills
+
+
+@dataclass(frozen=True)
+class LocationRow:
+    """A clinic site as the catalog describes it; `timezone` None means the clinic's default zone."""
+
+    code: str
+    timezone: str | None
+    opening_hours: tuple[Shift, ...]
+    grid_minutes: int
+    min_notice_minutes: int
+    max_advance_days: int

@@ -50,6 +50,7 @@ class Booking:
     therapist: str | None = None
     reason: str | None = None
     requested_therapist: str | None = None  # None: any qualified therapist
+    location: str = "main"
     late_cancellation: bool | None = None
 
     def _move(self, to: Status) -> None:

@@ -72,13 +72,16 @@ def relay_now() -> None:
         outbox.relay(session_factory(), publish)
 
 
-def _public(booking: Booking) -> BookingPublic:
+def _public(session: Session, booking: Booking) -> BookingPublic:
+    """The booking as the client sees it, in its location's local time."""
+    tz = handlers.location_rules(session, booking.location, rules()).tz
     return BookingPublic(
         id=booking.id,
         status=booking.status,
         treatment=booking.treatment,
-        start=booking.start.astimezone(rules().tz),
-        end=booking.end.astimezone(rules().tz),
+        location=booking.location,
+        start=booking.start.astimezone(tz),
+        end=booking.end.astimezone(tz),
         room=booking.resources.get("room"),
         cupping_kit=booking.resources.get("cupping_kit"),
         therapist=booking.therapist,
@@ -98,6 +101,7 @@ def create_booking(body: BookingCreate, session: SessionDep, background: Backgro
         client=Client(name=body.client.name, email=str(body.client.email), phone=body.client.phone),
         correlation_id=correlation_id.get(),
         therapist=body.therapist,
+        location=body.location,
     )
     booking, token = handlers.request_booking(session, request, rules(), datetime.now(UTC))
     background.add_task(relay_now)
@@ -128,7 +132,7 @@ def read_booking(
     x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
 ) -> BookingPublic:
     booking, _ = _authorised(session, booking_id, x_booking_token or token, x_api_key)
-    return _public(booking)
+    return _public(session, booking)
 
 
 @app.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
@@ -143,9 +147,9 @@ def cancel_booking(
     as late) or with the staff key (cancelled by the clinic). 409 when it can no longer be cancelled."""
     booking, by_clinic = _authorised(session, booking_id, x_booking_token, x_api_key)
     free_until = timedelta(hours=settings().free_cancellation_hours)
-    handlers.cancel(session, booking, datetime.now(UTC), free_until, rules().tz, by_clinic)
+    handlers.cancel(session, booking, datetime.now(UTC), free_until, rules(), by_clinic)
     background.add_task(relay_now)
-    return _public(booking)
+    return _public(session, booking)
 
 
 @app.post("/bookings/{booking_id}/reschedule", response_model=BookingPublic, tags=["bookings"])
@@ -161,7 +165,7 @@ def reschedule_booking(
     booking, _ = _authorised(session, booking_id, x_booking_token, x_api_key)
     handlers.reschedule(session, booking, body.start, rules(), datetime.now(UTC))
     background.add_task(relay_now)
-    return _public(booking)
+    return _public(session, booking)
 
 
 @app.post("/bookings/{booking_id}/{outcome}", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
@@ -172,7 +176,7 @@ def close_booking(
     booking = handlers.get_booking(session, booking_id, None)
     handlers.close(session, booking, outcome.replace("-", "_"), datetime.now(UTC))
     background.add_task(relay_now)
-    return _public(booking)
+    return _public(session, booking)
 
 
 @app.get("/schedule/{kind}/{code}", response_model=DaySchedule, tags=["staff"], dependencies=[StaffOnly])
@@ -184,7 +188,7 @@ def day_schedule(
 ) -> DaySchedule:
     """Staff: a therapist's, a room's or a cupping kit's day."""
     bookings = handlers.resource_day(session, kind, code, date_, rules().tz)
-    return DaySchedule(kind=kind, code=code, date=date_, bookings=[_public(b) for b in bookings])
+    return DaySchedule(kind=kind, code=code, date=date_, bookings=[_public(session, b) for b in bookings])
 
 
 @app.get("/availability", response_model=Availability, tags=["availability"])
@@ -201,7 +205,7 @@ def availability(
     Answered from the booking service's own data: no other service is called."""
     now = datetime.now(UTC)
     slots = handlers.availability(session, treatment, date_, rules(), now, days, therapist, location)
-    tz = rules().tz
+    tz = handlers.location_rules(session, location, rules()).tz
     return Availability(
         treatment=treatment, date=date_, days=days, timezone=tz.key, slots=[s.astimezone(tz) for s in slots]
     )

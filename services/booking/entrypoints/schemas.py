@@ -28,6 +28,7 @@ class BookingCreate(BaseModel):
     therapist: str | None = Field(
         None, max_length=64, description="a therapist's code, or omit for any qualified therapist", examples=[None]
     )
+    location: str | None = Field(None, max_length=64, description="omit when the clinic has one location")
 
 
 class RescheduleRequest(BaseModel):
@@ -46,6 +47,7 @@ class BookingPublic(BaseModel):
     id: str
     status: Status
     treatment: str
+    location: str
     start: datetime
     end: datetime
     room: str | None = None

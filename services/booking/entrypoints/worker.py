@@ -8,7 +8,7 @@ from functools import partial
 from celery.signals import worker_process_init, worker_ready
 
 from services.booking.adapters.orm import outbox
-from services.booking.bootstrap import engine, read_session_factory, session_factory
+from services.booking.bootstrap import engine, read_session_factory, rules, session_factory
 from services.booking.config import get_settings
 from services.booking.service_layer import handlers
 from shared.celery import make_celery, publisher, register_messaging
@@ -23,11 +23,12 @@ register_messaging(
     outbox,
     session_factory,
     {
-        "booking.reserve_resources": partial(handlers.on_booking_requested, tz=settings.tz),
-        "booking.assign_therapist": partial(handlers.on_resources_reserved, tz=settings.tz),
+        "booking.reserve_resources": partial(handlers.on_booking_requested, defaults=rules()),
+        "booking.assign_therapist": partial(handlers.on_resources_reserved, defaults=rules()),
         "booking.on_treatment_published": handlers.on_treatment_published,
         "booking.on_resource_published": handlers.on_resource_published,
         "booking.on_therapist_published": handlers.on_therapist_published,
+        "booking.on_location_published": handlers.on_location_published,
     },
 )
 
@@ -36,7 +37,7 @@ register_messaging(
 def resolve_stale_pending() -> int:
     older_than = datetime.now(UTC) - timedelta(seconds=settings.stale_pending_seconds)
     with transaction(session_factory()) as session:
-        moved = handlers.drive_stale(session, older_than, settings.tz)
+        moved = handlers.drive_stale(session, older_than, rules())
     outbox.relay(session_factory(), publish)
     return moved
 

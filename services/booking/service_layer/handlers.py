@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from shared.events import (
     BookingRescheduled,
     ClientContact,
     Envelope,
+    LocationPublished,
     ResourcePublished,
     ResourcesReserved,
     TherapistPublished,
@@ -53,6 +54,35 @@ class BookingRequest:
     client: Client
     correlation_id: str
     therapist: str | None = None  # None: any qualified therapist
+    location: str | None = None  # None: the clinic's only location
+
+
+def location_rules(session: Session, code: str | None, defaults: BookingRules) -> BookingRules:
+    """A location's rules from the catalog; `defaults` (settings) where the catalog says nothing."""
+    known = repository.locations(session)
+    if code is None and len(known) > 1:
+        raise InvalidRequest(f"choose a location: {', '.join(sorted(loc.code for loc in known))}")
+    row = next((loc for loc in known if loc.code == code), None) if code else (known[0] if known else None)
+    if row is None:
+        if code is not None and known:
+            raise InvalidRequest(f"unknown location {code!r}; known: {', '.join(sorted(loc.code for loc in known))}")
+        return replace(defaults, location=code or defaults.location)
+    return BookingRules(
+        tz=ZoneInfo(row.timezone) if row.timezone else defaults.tz,
+        grid_minutes=row.grid_minutes,
+        min_notice=timedelta(minutes=row.min_notice_minutes),
+        max_advance=timedelta(days=row.max_advance_days),
+        location=row.code,
+        opening_hours=row.opening_hours,
+    )
+
+
+def _check_open(rules: BookingRules, treatment: TreatmentSpec, start: datetime) -> None:
+    if not rules.open_during(start, start + timedelta(minutes=treatment.duration_minutes)):
+        local = start.astimezone(rules.tz).strftime("%H:%M on %A")
+        raise InvalidRequest(
+            f"location {rules.location!r} is closed at {local} for a {treatment.duration_minutes}-minute visit"
+        )
 
 
 def hash_token(token: str) -> str:
@@ -68,13 +98,15 @@ def _treatment(session: Session, slug: str) -> TreatmentSpec:
 
 
 def request_booking(
-    session: Session, request: BookingRequest, rules: BookingRules, now: datetime
+    session: Session, request: BookingRequest, defaults: BookingRules, now: datetime
 ) -> tuple[Booking, str]:
     """Store a pending booking and announce it; returns the booking and its access token (shown once)."""
     treatment = _treatment(session, request.treatment)
+    rules = location_rules(session, request.location, defaults)
     problem = rules.problem_with(request.start, now)
     if problem:
         raise InvalidRequest(problem)
+    _check_open(rules, treatment, request.start)
     if request.therapist is not None:
         therapist = next((t for t in repository.therapists(session) if t.code == request.therapist), None)
         if therapist is None or not therapist.qualified_for(treatment):
@@ -90,6 +122,7 @@ def request_booking(
         token_hash=hash_token(token),
         correlation_id=request.correlation_id,
         requested_therapist=request.therapist,
+        location=rules.location,
     )
     repository.add(session, booking)
     outbox.add(
@@ -124,7 +157,13 @@ def _claim(session: Session, booking_id: str, kind: str, code: str, span: range,
 
 
 def _hold_resources(
-    session: Session, booking_id: str, treatment: TreatmentSpec, start: datetime, own: Claims, prefer: dict[str, str]
+    session: Session,
+    booking_id: str,
+    treatment: TreatmentSpec,
+    start: datetime,
+    own: Claims,
+    prefer: dict[str, str],
+    location: str,
 ) -> dict[str, str] | str:
     """Hold one free resource of each kind the treatment needs (preferring `prefer`), or say what is missing."""
     taken = _taken_around(session, treatment, start, own)
@@ -132,7 +171,7 @@ def _hold_resources(
     held: dict[str, str] = {}
     for kind in sorted(treatment.required_resources):
         span = claim_cells(treatment, kind, start)
-        candidates = free_resources(treatment, kind, resources, taken, start)
+        candidates = free_resources(treatment, kind, resources, taken, start, location)
         candidates.sort(key=lambda r, k=kind: r.code != prefer.get(k))
         code = next((c.code for c in candidates if _claim(session, booking_id, kind, c.code, span, own)), None)
         if code is None:
@@ -146,15 +185,16 @@ def _hold_therapist(
     booking: Booking,
     treatment: TreatmentSpec,
     start: datetime,
-    tz: ZoneInfo,
+    rules: BookingRules,
     own: Claims,
     prefer: str | None,
 ) -> str | None:
     """Hold a qualified therapist who works then and is free; returns the code, or None."""
     taken = _taken_around(session, treatment, start, own)
-    load = repository.confirmed_per_therapist(session, *_day_bounds(start, tz))
+    load = repository.confirmed_per_therapist(session, *_day_bounds(start, rules.tz))
     span = claim_cells(treatment, THERAPIST, start)
-    candidates = free_therapists(treatment, repository.therapists(session), taken, start, tz, load)
+    therapists = repository.therapists(session)
+    candidates = free_therapists(treatment, therapists, taken, start, rules.tz, load, rules.location)
     if booking.requested_therapist:
         candidates = [t for t in candidates if t.code == booking.requested_therapist]
     candidates.sort(key=lambda t: t.code != prefer)
@@ -187,7 +227,9 @@ def _when(moment: datetime, tz: ZoneInfo) -> str:
 # ---- the saga -----------------------------------------------------------------------------------
 
 
-def _reject(session: Session, booking: Booking, treatment: TreatmentSpec | None, reason: str, tz: ZoneInfo) -> None:
+def _reject(
+    session: Session, booking: Booking, treatment: TreatmentSpec | None, reason: str, rules: BookingRules
+) -> None:
     repository.release_claims(session, booking.id)
     booking.reject(reason)
     repository.save(session, booking)
@@ -199,7 +241,7 @@ def _reject(session: Session, booking: Booking, treatment: TreatmentSpec | None,
             treatment=booking.treatment,
             treatment_name=treatment.name if treatment else booking.treatment,
             start=booking.start,
-            timezone=tz.key,
+            timezone=rules.tz.key,
             reason=reason,
             client=ClientContact(**asdict(booking.client)),
         ),
@@ -207,44 +249,47 @@ def _reject(session: Session, booking: Booking, treatment: TreatmentSpec | None,
     )
 
 
-def reserve_resources(session: Session, booking_id: str, tz: ZoneInfo) -> None:
+def reserve_resources(session: Session, booking_id: str, defaults: BookingRules) -> None:
     """Saga step 1: hold a free resource of every kind the treatment needs, or reject."""
     booking = repository.get(session, booking_id)
     if booking is None or not booking.awaiting_resources:
         return
+    rules = location_rules(session, booking.location, defaults)
     treatment = repository.treatment(session, booking.treatment)
     if treatment is None:
-        _reject(session, booking, None, "this treatment is no longer offered", tz)
+        _reject(session, booking, None, "this treatment is no longer offered", rules)
         return
-    held = _hold_resources(session, booking.id, treatment, booking.start, set(), {})
+    held = _hold_resources(session, booking.id, treatment, booking.start, set(), {}, rules.location)
     if isinstance(held, str):
-        _reject(session, booking, treatment, f"{held} at {_when(booking.start, tz)}", tz)
+        _reject(session, booking, treatment, f"{held} at {_when(booking.start, rules.tz)}", rules)
         return
     booking.hold(held)
     repository.save(session, booking)
     outbox.add(session, ResourcesReserved(booking_id=booking.id, resources=held), booking.correlation_id)
 
 
-def assign_therapist(session: Session, booking_id: str, tz: ZoneInfo) -> None:
+def assign_therapist(session: Session, booking_id: str, defaults: BookingRules) -> None:
     """Saga step 2: hold a qualified, working, free therapist and confirm; else release and reject."""
     booking = repository.get(session, booking_id)
     if booking is None or not booking.awaiting_therapist:
         return
+    rules = location_rules(session, booking.location, defaults)
     treatment = repository.treatment(session, booking.treatment)
     if treatment is None:
-        _reject(session, booking, None, "this treatment is no longer offered", tz)
+        _reject(session, booking, None, "this treatment is no longer offered", rules)
         return
-    therapist = _hold_therapist(session, booking, treatment, booking.start, tz, set(), None)
+    therapist = _hold_therapist(session, booking, treatment, booking.start, rules, set(), None)
     if therapist is None:
-        reason = f"{_no_therapist_reason(session, booking, treatment)} at {_when(booking.start, tz)}"
-        _reject(session, booking, treatment, reason, tz)
+        reason = f"{_no_therapist_reason(session, booking, treatment)} at {_when(booking.start, rules.tz)}"
+        _reject(session, booking, treatment, reason, rules)
         return
     booking.confirm(therapist)
     repository.save(session, booking)
-    outbox.add(session, BookingConfirmed(**_slot_facts(session, booking, treatment, tz)), booking.correlation_id)
+    facts = _slot_facts(session, booking, treatment, rules)
+    outbox.add(session, BookingConfirmed(**facts), booking.correlation_id)
 
 
-def _slot_facts(session: Session, booking: Booking, treatment: TreatmentSpec, tz: ZoneInfo) -> dict[str, object]:
+def _slot_facts(session: Session, booking: Booking, treatment: TreatmentSpec, rules: BookingRules) -> dict[str, object]:
     """What a confirmation or reschedule announces: everything an email about the visit needs."""
     therapist = next(t for t in repository.therapists(session) if t.code == booking.therapist)
     names = {r.code: r.name for r in repository.resources(session)}
@@ -256,8 +301,8 @@ def _slot_facts(session: Session, booking: Booking, treatment: TreatmentSpec, tz
         "duration_minutes": treatment.duration_minutes,
         "start": booking.start,
         "end": booking.end,
-        "timezone": tz.key,
-        "location": therapist.location,
+        "timezone": rules.tz.key,
+        "location": booking.location,
         "resources": booking.resources,
         "resource_names": {kind: names.get(code, code) for kind, code in booking.resources.items()},
         "therapist_code": therapist.code,
@@ -267,30 +312,31 @@ def _slot_facts(session: Session, booking: Booking, treatment: TreatmentSpec, tz
     }
 
 
-def on_booking_requested(session: Session, event: Envelope, tz: ZoneInfo) -> None:
-    reserve_resources(session, event.open(BookingRequested).booking_id, tz)
+def on_booking_requested(session: Session, event: Envelope, defaults: BookingRules) -> None:
+    reserve_resources(session, event.open(BookingRequested).booking_id, defaults)
 
 
-def on_resources_reserved(session: Session, event: Envelope, tz: ZoneInfo) -> None:
-    assign_therapist(session, event.open(ResourcesReserved).booking_id, tz)
+def on_resources_reserved(session: Session, event: Envelope, defaults: BookingRules) -> None:
+    assign_therapist(session, event.open(ResourcesReserved).booking_id, defaults)
 
 
-def drive_stale(session: Session, older_than: datetime, tz: ZoneInfo) -> int:
+def drive_stale(session: Session, older_than: datetime, defaults: BookingRules) -> int:
     """Move on every booking a lost message left pending: run the step it is waiting for."""
     ids = repository.stale_pending(session, older_than)
     for booking_id in ids:
-        reserve_resources(session, booking_id, tz)
-        assign_therapist(session, booking_id, tz)
+        reserve_resources(session, booking_id, defaults)
+        assign_therapist(session, booking_id, defaults)
     return len(ids)
 
 
 # ---- after confirmation -------------------------------------------------------------------------
 
 
-def reschedule(session: Session, booking: Booking, new_start: datetime, rules: BookingRules, now: datetime) -> None:
+def reschedule(session: Session, booking: Booking, new_start: datetime, defaults: BookingRules, now: datetime) -> None:
     """Move a confirmed booking atomically: the new slot's room, kit and therapist are held before the
     old ones are released, in one transaction; if any cannot be had, SlotUnavailable leaves the booking
     (and the transaction, which the caller rolls back) untouched."""
+    rules = location_rules(session, booking.location, defaults)
     problem = rules.problem_with(new_start, now)
     if problem:
         raise InvalidRequest(problem)
@@ -298,10 +344,11 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, rules: B
     new_start = new_start.astimezone(UTC)
     previous_start = booking.start
     own = repository.claims_of(session, booking.id)
-    held = _hold_resources(session, booking.id, treatment, new_start, own, booking.resources)
+    _check_open(rules, treatment, new_start)
+    held = _hold_resources(session, booking.id, treatment, new_start, own, booking.resources, rules.location)
     if isinstance(held, str):
         raise SlotUnavailable(f"{held} at {_when(new_start, rules.tz)}; your booking keeps its time")
-    therapist = _hold_therapist(session, booking, treatment, new_start, rules.tz, own, booking.therapist)
+    therapist = _hold_therapist(session, booking, treatment, new_start, rules, own, booking.therapist)
     if therapist is None:
         reason = _no_therapist_reason(session, booking, treatment)
         raise SlotUnavailable(f"{reason} at {_when(new_start, rules.tz)}; your booking keeps its time")
@@ -310,12 +357,12 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, rules: B
             for cell in claim_cells(treatment, k, new_start)}  # fmt: skip
     repository.release_cells(session, booking.id, own - kept)
     repository.save(session, booking)
-    facts = _slot_facts(session, booking, treatment, rules.tz)
+    facts = _slot_facts(session, booking, treatment, rules)
     outbox.add(session, BookingRescheduled(previous_start=previous_start, **facts), booking.correlation_id)
 
 
 def cancel(
-    session: Session, booking: Booking, now: datetime, free_until: timedelta, tz: ZoneInfo, by_clinic: bool
+    session: Session, booking: Booking, now: datetime, free_until: timedelta, defaults: BookingRules, by_clinic: bool
 ) -> None:
     therapist = booking.therapist
     booking.cancel(now, free_until, by_clinic)
@@ -330,7 +377,7 @@ def cancel(
             treatment=booking.treatment,
             treatment_name=treatment.name if treatment else booking.treatment,
             start=booking.start,
-            timezone=tz.key,
+            timezone=location_rules(session, booking.location, defaults).tz.key,
             by_clinic=by_clinic,
             late=bool(booking.late_cancellation),
             therapist_code=therapist,
@@ -370,7 +417,7 @@ def availability(
     session: Session,
     slug: str,
     first_day: date,
-    rules: BookingRules,
+    defaults: BookingRules,
     now: datetime,
     days: int = 1,
     therapist: str | None = None,
@@ -380,16 +427,13 @@ def availability(
     if not 1 <= days <= MAX_AVAILABILITY_DAYS:
         raise InvalidRequest(f"days must be between 1 and {MAX_AVAILABILITY_DAYS}")
     treatment = _treatment(session, slug)
+    rules = location_rules(session, location, defaults)
     start, _ = _day_bounds(datetime.combine(first_day, time(12), rules.tz), rules.tz)
     _, end = _day_bounds(datetime.combine(first_day + timedelta(days=days - 1), time(12), rules.tz), rules.tz)
     reach = (treatment.duration_minutes + max([0, *treatment.buffer_minutes.values()])) // CELL_MINUTES
     taken = repository.taken_cells(session, cell_of(start) - reach, cell_of(end) + reach)
-    therapists = [
-        t
-        for t in repository.therapists(session)
-        if (therapist is None or t.code == therapist) and (location is None or t.location == location)
-    ]
-    resources = [r for r in repository.resources(session) if location is None or r.location == location]
+    therapists = [t for t in repository.therapists(session) if therapist is None or t.code == therapist]
+    resources = repository.resources(session)
     return [
         slot
         for offset in range(days)
@@ -403,12 +447,16 @@ def availability(
 
 
 def on_treatment_published(session: Session, event: Envelope) -> None:
-    upsert_by_revision(session, orm.treatment_copy, "slug", event.open(TreatmentPublished).model_dump())
+    upsert_by_revision(session, orm.treatment_copy, "slug", event.open(TreatmentPublished).model_dump(mode="json"))
 
 
 def on_resource_published(session: Session, event: Envelope) -> None:
-    upsert_by_revision(session, orm.resource_copy, "code", event.open(ResourcePublished).model_dump())
+    upsert_by_revision(session, orm.resource_copy, "code", event.open(ResourcePublished).model_dump(mode="json"))
+
+
+def on_location_published(session: Session, event: Envelope) -> None:
+    upsert_by_revision(session, orm.location_copy, "code", event.open(LocationPublished).model_dump(mode="json"))
 
 
 def on_therapist_published(session: Session, event: Envelope) -> None:
-    upsert_by_revision(session, orm.therapist_copy, "code", event.open(TherapistPublished).model_dump())
+    upsert_by_revision(session, orm.therapist_copy, "code", event.open(TherapistPublished).model_dump(mode="json"))

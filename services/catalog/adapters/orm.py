@@ -51,6 +51,24 @@ therapist = Table(
     Column("skills", JSON, nullable=False),
     Column("weekly_hours", JSON, nullable=False),
     Column("location", String(64), nullable=False),
+    Column("breaks", JSON, nullable=False, server_default="[]"),
+    Column("time_off", JSON, nullable=False, server_default="[]"),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime, nullable=False, default=utcnow),
+)
+
+location = Table(
+    "location",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=True),
+    Column("address", Text, nullable=False),
+    Column("opening_hours", JSON, nullable=False),
+    Column("slot_grid_minutes", Integer, nullable=False),
+    Column("min_notice_minutes", Integer, nullable=False),
+    Column("max_advance_days", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("updated_at", DateTime, nullable=False, default=utcnow),
 )

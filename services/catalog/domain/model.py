@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOM = "room"
 CUPPING_KIT = "cupping_kit"
@@ -12,7 +14,7 @@ THERAPIST = "therapist"
 # Claims are kept in 5-minute cells, so durations and buffers must fall on that grid.
 MINUTE_GRID = 5
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")  # 24:00 ends a shift at midnight
 
 
 class CatalogError(ValueError):
@@ -21,16 +23,19 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class WorkingHours:
+    """A weekly stretch of local time: a shift, a break, or a location's opening hours."""
+
     weekday: int  # 0 = Monday
     start: str  # local "HH:MM"
-    end: str
+    end: str  # local "HH:MM", "24:00" for midnight
+    location: str | None = None  # a shift's location; None: the therapist's home location
 
     def validate(self) -> None:
         if not 0 <= self.weekday <= 6:
             raise CatalogError(f"weekday must be 0 (Monday) to 6 (Sunday), not {self.weekday}")
         for value in (self.start, self.end):
             if not _HHMM.match(value):
-                raise CatalogError(f"working hours must be HH:MM, not {value!r}")
+                raise CatalogError(f"working hours must be HH:MM (00:00 to 24:00), not {value!r}")
         if self.start >= self.end:
             raise CatalogError(f"working hours on weekday {self.weekday} end ({self.end}) before they start")
 
@@ -83,19 +88,76 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class TimeOff:
+    """Dates or part of a day a therapist is away: ISO 8601 with offset, end after start."""
+
+    start: str
+    end: str
+    note: str = ""
+
+    def validate(self) -> None:
+        try:
+            start, end = datetime.fromisoformat(self.start), datetime.fromisoformat(self.end)
+        except ValueError as error:
+            raise CatalogError(f"time off needs ISO 8601 times: {error}") from None
+        if start.tzinfo is None or end.tzinfo is None:
+            raise CatalogError("time off needs times with a UTC offset, e.g. 2026-12-24T00:00:00+01:00")
+        if end <= start:
+            raise CatalogError("time off must end after it starts")
+
+
+@dataclass(frozen=True)
 class Therapist:
     code: str
     name: str
     email: str
     skills: list[str]
     weekly_hours: list[WorkingHours]
-    location: str = "main"
+    location: str = "main"  # home location: where shifts without their own location are
+    breaks: list[WorkingHours] = field(default_factory=list)
+    time_off: list[TimeOff] = field(default_factory=list)
     active: bool = True
 
     def validate(self) -> None:
         check_code(self.code, "therapist code")
-        for hours in self.weekly_hours:
+        for hours in [*self.weekly_hours, *self.breaks]:
             hours.validate()
+        for away in self.time_off:
+            away.validate()
+
+    @property
+    def locations(self) -> list[str]:
+        return sorted({hours.location or self.location for hours in self.weekly_hours} or {self.location})
+
+
+@dataclass(frozen=True)
+class Location:
+    """A clinic site: its rooms and kits belong to it; its time zone decides what local times mean."""
+
+    code: str
+    name: str
+    timezone: str | None = None  # None: CLINIC_TIMEZONE
+    address: str = ""
+    opening_hours: list[WorkingHours] = field(default_factory=list)  # empty: open whenever therapists work
+    slot_grid_minutes: int = 15
+    min_notice_minutes: int = 120
+    max_advance_days: int = 60
+    active: bool = True
+
+    def validate(self) -> None:
+        check_code(self.code, "location code")
+        if self.timezone is not None:
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                message = f"unknown time zone {self.timezone!r}; use an IANA name like Europe/Berlin"
+                raise CatalogError(message) from None
+        for hours in self.opening_hours:
+            hours.validate()
+        if self.slot_grid_minutes <= 0 or self.slot_grid_minutes % MINUTE_GRID:
+            raise CatalogError(f"the slot grid must be a positive multiple of {MINUTE_GRID} minutes")
+        if self.min_notice_minutes < 0 or self.max_advance_days <= 0:
+            raise CatalogError("minimum notice must be zero or more and maximum advance at least one day")
 
 
 def check_code(code: str, what: str) -> None:

@@ -9,6 +9,7 @@ from services.catalog.domain.model import (
     CUPPING_KIT,
     ROOM,
     THERAPIST,
+    Location,
     Resource,
     Therapist,
     Treatment,
@@ -99,6 +100,18 @@ BACK_NECK = Treatment(
 
 TREATMENTS = [BACK_LEG_CUPPING, BACK_NECK]
 
+LOCATIONS = [
+    Location(
+        code="main",
+        name="Clinic Mitte",
+        address="Example Street 1, Berlin",
+        opening_hours=[
+            *(WorkingHours(weekday=day, start="08:00", end="20:00") for day in range(5)),
+            WorkingHours(weekday=5, start="09:00", end="14:00"),
+        ],
+    )
+]
+
 RESOURCES = [
     Resource(code="room-1", kind=ROOM, name="Treatment room 1"),
     Resource(code="room-2", kind=ROOM, name="Treatment room 2"),
@@ -119,6 +132,7 @@ THERAPISTS = [
         email="anna.keller@clinic.example",
         skills=[MEDICAL_MASSAGE, CUPPING],
         weekly_hours=_weekdays("08:00", "16:00"),
+        breaks=_weekdays("12:00", "12:30"),
     ),
     Therapist(
         code="ben-okafor",

@@ -12,12 +12,23 @@ from sqlalchemy.orm import Session
 from services.catalog.adapters import repository
 from services.catalog.bootstrap import read_session_factory, session_factory
 from services.catalog.config import get_settings
-from services.catalog.domain.model import CatalogError, Resource, Therapist, Treatment, WorkingHours
+from services.catalog.domain.model import (
+    CatalogError,
+    Location,
+    Resource,
+    Therapist,
+    TimeOff,
+    Treatment,
+    WorkingHours,
+)
 from services.catalog.entrypoints.schemas import (
+    LocationIn,
+    LocationOut,
     ResourceIn,
     ResourceOut,
     TherapistIn,
     TherapistOut,
+    TimeOffIn,
     TreatmentIn,
     TreatmentOut,
 )
@@ -76,13 +87,39 @@ def list_therapists(session: ReadSessionDep) -> list[TherapistOut]:
     return [TherapistOut(**asdict(t), revision=r) for t, r in repository.therapists(session)]
 
 
+def _time_off(away: TimeOffIn) -> TimeOff:
+    return TimeOff(start=away.start.isoformat(), end=away.end.isoformat(), note=away.note)
+
+
 @app.put("/therapists/{code}", response_model=TherapistOut, tags=["therapists"], dependencies=[StaffOnly])
 def put_therapist(code: str, body: TherapistIn, session: SessionDep) -> TherapistOut:
-    values = body.model_dump()
-    values["weekly_hours"] = [WorkingHours(**hours) for hours in values["weekly_hours"]]
-    therapist = Therapist(code=code, **values)
+    values = body.model_dump(exclude={"time_off"})
+    for key in ("weekly_hours", "breaks"):
+        values[key] = [WorkingHours(**hours) for hours in values[key]]
+    therapist = Therapist(code=code, time_off=[_time_off(away) for away in body.time_off], **values)
     revision = handlers.save_entry(session, therapist, correlation_id.get())
     return TherapistOut(**asdict(therapist), revision=revision)
+
+
+@app.post("/therapists/{code}/time-off", response_model=TherapistOut, tags=["therapists"], dependencies=[StaffOnly])
+def add_time_off(code: str, body: TimeOffIn, session: SessionDep) -> TherapistOut:
+    """Record days or part of a day off; the affected slots leave availability as soon as booking hears of it."""
+    therapist, revision = handlers.add_time_off(session, code, _time_off(body), correlation_id.get())
+    return TherapistOut(**asdict(therapist), revision=revision)
+
+
+@app.get("/locations", response_model=list[LocationOut], tags=["locations"])
+def list_locations(session: ReadSessionDep) -> list[LocationOut]:
+    return [LocationOut(**asdict(loc), revision=r) for loc, r in repository.locations(session) if loc.active]
+
+
+@app.put("/locations/{code}", response_model=LocationOut, tags=["locations"], dependencies=[StaffOnly])
+def put_location(code: str, body: LocationIn, session: SessionDep) -> LocationOut:
+    values = body.model_dump()
+    values["opening_hours"] = [WorkingHours(**hours) for hours in values["opening_hours"]]
+    location = Location(code=code, **values)
+    revision = handlers.save_entry(session, location, correlation_id.get())
+    return LocationOut(**asdict(location), revision=revision)
 
 
 @app.post("/resync", status_code=202, tags=["ops"], dependencies=[StaffOnly])

@@ -4,13 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+_HHMM = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 
 
 class WorkingHoursIn(BaseModel):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])
-    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["17:00"])
+    start: str = Field(pattern=_HHMM, examples=["09:00"])
+    end: str = Field(pattern=_HHMM, examples=["17:00"], description="24:00 for midnight")
+    location: str | None = Field(None, description="a shift's location; omit for the therapist's home location")
+
+
+class TimeOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: AwareDatetime = Field(examples=["2026-12-24T00:00:00+01:00"])
+    end: AwareDatetime = Field(examples=["2026-12-27T00:00:00+01:00"])
+    note: str = Field("", max_length=200)
+
+
+class LocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str | None = Field(None, description="IANA zone; omit for CLINIC_TIMEZONE", examples=["Europe/Berlin"])
+    address: str = ""
+    opening_hours: list[WorkingHoursIn] = Field(default_factory=list, description="empty: no limit beyond shifts")
+    slot_grid_minutes: int = Field(15, gt=0, le=240)
+    min_notice_minutes: int = Field(120, ge=0)
+    max_advance_days: int = Field(60, gt=0, le=730)
+    active: bool = True
+
+
+class LocationOut(LocationIn):
+    code: str
+    revision: int
 
 
 class TreatmentIn(BaseModel):
@@ -53,6 +80,8 @@ class TherapistIn(BaseModel):
     skills: list[str]
     weekly_hours: list[WorkingHoursIn]
     location: str = "main"
+    breaks: list[WorkingHoursIn] = []
+    time_off: list[TimeOffIn] = []
     active: bool = True
 
 

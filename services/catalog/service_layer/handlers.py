@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from sqlalchemy.orm import Session
 
 from services.catalog.adapters import repository
 from services.catalog.adapters.orm import outbox
 from services.catalog.domain import seed
-from services.catalog.domain.model import Resource, Therapist, Treatment
+from services.catalog.domain.model import CatalogError, Location, Resource, Therapist, TimeOff, Treatment
 from shared.db import SessionFactory, transaction
-from shared.events import Envelope, ResourcePublished, TherapistPublished, TreatmentPublished
+from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
 
-Entry = Treatment | Resource | Therapist
+Entry = Treatment | Resource | Therapist | Location
 
 
 def _announce(session: Session, entry: Entry, revision: int, correlation_id: str) -> None:
@@ -23,6 +23,8 @@ def _announce(session: Session, entry: Entry, revision: int, correlation_id: str
         outbox.add(session, TreatmentPublished(revision=revision, **values), correlation_id)
     elif isinstance(entry, Resource):
         outbox.add(session, ResourcePublished(revision=revision, **values), correlation_id)
+    elif isinstance(entry, Location):
+        outbox.add(session, LocationPublished(revision=revision, **values), correlation_id)
     else:
         outbox.add(session, TherapistPublished(revision=revision, **values), correlation_id)
 
@@ -38,6 +40,7 @@ def save_entry(session: Session, entry: Entry, correlation_id: str) -> int:
 def republish_everything(session: Session, correlation_id: str) -> int:
     """Announce every entry as it is now, so a consumer can rebuild its copy from scratch."""
     entries: list[tuple[Entry, int]] = [
+        *repository.locations(session),
         *repository.treatments(session),
         *repository.resources(session),
         *repository.therapists(session),
@@ -55,9 +58,18 @@ def load_seed(factory: SessionFactory, correlation_id: str = "seed") -> int:
     """Add the starting catalog; entries staff already have are left as they are."""
     added = 0
     with transaction(factory) as session:
-        for entry in [*seed.TREATMENTS, *seed.RESOURCES, *seed.THERAPISTS]:
+        for entry in [*seed.LOCATIONS, *seed.TREATMENTS, *seed.RESOURCES, *seed.THERAPISTS]:
             key = entry.slug if isinstance(entry, Treatment) else entry.code
             if not repository.exists(session, type(entry), key):
                 save_entry(session, entry, correlation_id)
                 added += 1
     return added
+
+
+def add_time_off(session: Session, code: str, away: TimeOff, correlation_id: str) -> tuple[Therapist, int]:
+    """Record a therapist's absence; the booking service drops the affected slots when it hears of it."""
+    therapist = repository.therapist(session, code)
+    if therapist is None:
+        raise CatalogError(f"no therapist {code!r}")
+    changed = replace(therapist, time_off=[*therapist.time_off, away])
+    return changed, save_entry(session, changed, correlation_id)

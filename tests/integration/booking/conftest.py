@@ -12,7 +12,7 @@ from ops.migrate import migrate
 from services.booking.service_layer import handlers
 from services.catalog.domain import seed
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
-from shared.events import Envelope, ResourcePublished, TherapistPublished, TreatmentPublished
+from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
 from tests.support import servers
 
 
@@ -35,6 +35,10 @@ def booking_database(backend: str, tmp_path: Path, postgres_admin: servers.Serve
 def copy_seed_catalog(factory: SessionFactory) -> None:
     """What the catalog's events would put in the booking database."""
     with transaction(factory) as session:
+        for location in seed.LOCATIONS:
+            handlers.on_location_published(
+                session, Envelope.wrap(LocationPublished(revision=1, **asdict(location)), "t")
+            )
         for treatment in seed.TREATMENTS:
             values = {k: v for k, v in asdict(treatment).items() if k != "details"}
             handlers.on_treatment_published(session, Envelope.wrap(TreatmentPublished(revision=1, **values), "t"))

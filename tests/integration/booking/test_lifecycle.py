@@ -47,7 +47,7 @@ def book(
         booking, _ = handlers.request_booking(session, request, RULES, datetime.now(UTC))
     for step in (handlers.reserve_resources, handlers.assign_therapist):
         with transaction(factory) as session:
-            step(session, booking.id, BERLIN)
+            step(session, booking.id, RULES)
     return fetch(factory, booking.id)
 
 
@@ -81,7 +81,7 @@ def test_a_confirmed_booking_holds_room_kit_and_therapist_with_their_buffers(boo
 def test_client_cancels_free_of_charge_and_everything_is_released(booking_factory: SessionFactory) -> None:
     booking = book(booking_factory, at(weekday(5), 13))
     with transaction(booking_factory) as session:
-        handlers.cancel(session, booking, datetime.now(UTC), FREE_UNTIL, BERLIN, by_clinic=False)
+        handlers.cancel(session, booking, datetime.now(UTC), FREE_UNTIL, RULES, by_clinic=False)
     after = fetch(booking_factory, booking.id)
     assert after.status is Status.CANCELLED and after.late_cancellation is False
     assert claims(booking_factory, booking.id) == set()
@@ -92,19 +92,19 @@ def test_client_cancels_free_of_charge_and_everything_is_released(booking_factor
 def test_cancelling_inside_the_free_window_counts_as_late(booking_factory: SessionFactory) -> None:
     booking = book(booking_factory, at(weekday(3), 14))
     with transaction(booking_factory) as session:
-        handlers.cancel(session, booking, booking.start - timedelta(hours=3), FREE_UNTIL, BERLIN, by_clinic=False)
+        handlers.cancel(session, booking, booking.start - timedelta(hours=3), FREE_UNTIL, RULES, by_clinic=False)
     assert fetch(booking_factory, booking.id).late_cancellation is True
 
 
 def test_a_cancelled_booking_cannot_be_cancelled_again(booking_factory: SessionFactory) -> None:
     booking = book(booking_factory, at(weekday(3), 15))
     with transaction(booking_factory) as session:
-        handlers.cancel(session, booking, datetime.now(UTC), FREE_UNTIL, BERLIN, by_clinic=True)
+        handlers.cancel(session, booking, datetime.now(UTC), FREE_UNTIL, RULES, by_clinic=True)
     with (
         pytest.raises(IllegalTransition, match="cancelled booking cannot become cancelled"),
         transaction(booking_factory) as session,
     ):
-        handlers.cancel(session, fetch(booking_factory, booking.id), datetime.now(UTC), FREE_UNTIL, BERLIN, True)
+        handlers.cancel(session, fetch(booking_factory, booking.id), datetime.now(UTC), FREE_UNTIL, RULES, True)
 
 
 def test_reschedule_moves_the_booking_and_frees_the_old_slot(booking_factory: SessionFactory) -> None:

@@ -21,7 +21,7 @@ from services.booking.domain.exceptions import BookingError
 from services.booking.domain.model import Booking, Client, Status
 from services.booking.service_layer import handlers
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
-from tests.integration.booking.test_lifecycle import BERLIN, RULES, at, weekday
+from tests.integration.booking.test_lifecycle import RULES, at, weekday
 from tests.support.invariants import claims_match_bookings, double_bookings
 
 PROCESSES = 4
@@ -46,7 +46,7 @@ def _reschedule(session: Session, booking_id: str, start: datetime) -> None:
 
 
 def _cancel(session: Session, booking_id: str) -> None:
-    handlers.cancel(session, _get(session, booking_id), datetime.now(UTC), timedelta(hours=24), BERLIN, False)
+    handlers.cancel(session, _get(session, booking_id), datetime.now(UTC), timedelta(hours=24), RULES, False)
 
 
 def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
@@ -65,10 +65,10 @@ def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
                     correlation_id="stress",
                 )
                 booking, _ = _retrying(
-                    factory, partial(handlers.request_booking, request=request, rules=RULES, now=datetime.now(UTC))
+                    factory, partial(handlers.request_booking, request=request, defaults=RULES, now=datetime.now(UTC))
                 )
                 for step in (handlers.reserve_resources, handlers.assign_therapist):
-                    _retrying(factory, partial(step, booking_id=booking.id, tz=BERLIN))
+                    _retrying(factory, partial(step, booking_id=booking.id, defaults=RULES))
                 mine.append(booking.id)
             elif action == "reschedule":
                 _retrying(factory, partial(_reschedule, booking_id=rng.choice(mine), start=rng.choice(slots)))

@@ -210,11 +210,11 @@ def test_equally_booked_therapists_are_chosen_by_code_whatever_order_the_rows_co
 
 def test_a_slot_is_bookable_only_with_a_room_a_kit_and_a_therapist() -> None:
     rooms_kits = [ROOM_1, KIT_A]
-    assert bookable(BACK_LEG_CUPPING, rooms_kits, TEAM, set(), at(13), BERLIN)
-    assert not bookable(BACK_LEG_CUPPING, [ROOM_1], TEAM, set(), at(13), BERLIN)  # no kit at all
-    assert not bookable(BACK_LEG_CUPPING, [KIT_A], TEAM, set(), at(13), BERLIN)  # no room at all
-    assert not bookable(BACK_LEG_CUPPING, rooms_kits, [CLARA], set(), at(13), BERLIN)  # nobody qualified
-    assert bookable(BACK_NECK, [ROOM_1], [CLARA], set(), at(13), BERLIN)  # no kit needed
+    assert bookable(BACK_LEG_CUPPING, rooms_kits, TEAM, set(), at(13), RULES)
+    assert not bookable(BACK_LEG_CUPPING, [ROOM_1], TEAM, set(), at(13), RULES)  # no kit at all
+    assert not bookable(BACK_LEG_CUPPING, [KIT_A], TEAM, set(), at(13), RULES)  # no room at all
+    assert not bookable(BACK_LEG_CUPPING, rooms_kits, [CLARA], set(), at(13), RULES)  # nobody qualified
+    assert bookable(BACK_NECK, [ROOM_1], [CLARA], set(), at(13), RULES)  # no kit needed
 
 
 def test_available_starts_follow_the_qualified_therapists_shifts() -> None:

@@ -92,12 +92,18 @@ def test_a_therapist_code_is_checked_like_a_slug() -> None:
         therapist_with([], code="Anna Keller").validate()
 
 
-@pytest.mark.parametrize("value", ["8:00", "24:00", "08:60", "0800", "08:00:00", "noon"])
+@pytest.mark.parametrize("value", ["8:00", "24:30", "08:60", "0800", "08:00:00", "noon"])
 def test_working_hours_must_be_written_hh_mm(value: str) -> None:
-    with pytest.raises(CatalogError, match=f"working hours must be HH:MM, not '{value}'"):
+    with pytest.raises(CatalogError, match=rf"working hours must be HH:MM \(00:00 to 24:00\), not '{value}'"):
         therapist_with([WorkingHours(0, value, "23:00")]).validate()
-    with pytest.raises(CatalogError, match=f"working hours must be HH:MM, not '{value}'"):
+    with pytest.raises(CatalogError, match=rf"working hours must be HH:MM \(00:00 to 24:00\), not '{value}'"):
         WorkingHours(0, "00:00", value).validate()
+
+
+def test_an_evening_shift_may_end_at_midnight() -> None:
+    therapist_with([WorkingHours(0, "16:00", "24:00")]).validate()
+    with pytest.raises(CatalogError, match="end"):
+        WorkingHours(0, "24:00", "24:00").validate()
 
 
 @pytest.mark.parametrize(("start", "end"), [("16:00", "08:00"), ("12:00", "12:00")], ids=["reversed", "empty"])
