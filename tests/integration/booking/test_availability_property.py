@@ -1,0 +1,105 @@
+"""Property: on any calendar, after any bookings, a start time is listed by availability exactly when a
+booking there would be confirmed. Hypothesis builds the calendars; each example runs inside one
+transaction that is rolled back, so SQLite and PostgreSQL examples do not see each other."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from services.booking.domain.exceptions import InvalidRequest
+from services.booking.domain.model import Client, Status
+from services.booking.service_layer import handlers
+from services.catalog.domain.model import Resource, Therapist, WorkingHours
+from services.catalog.domain.seed import BACK_LEG_CUPPING, BACK_NECK
+from shared.db import SessionFactory
+from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
+from tests.integration.booking.test_lifecycle import RULES, at, weekday
+
+DAY = weekday(4)
+GRID = [at(DAY, 8) + timedelta(minutes=15 * i) for i in range(48)]  # 08:00 ... 19:45
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> dict[str, list]:
+    tag = uuid.uuid4().hex[:6]  # codes of this example only: the database holds other examples' rows too
+    rooms = [Resource(f"r{i}-{tag}", "room", f"Room {i}", location=tag) for i in range(draw(st.integers(1, 2)))]
+    kits = [Resource(f"k{i}-{tag}", "cupping_kit", f"Kit {i}", location=tag) for i in range(draw(st.integers(0, 2)))]
+    therapists = []
+    for i in range(draw(st.integers(1, 3))):
+        start = draw(st.integers(8, 12))
+        end = draw(st.integers(start + 2, 20))
+        lunch = draw(st.none() | st.integers(start, end - 1))
+        skills = ["medical_massage", *(["cupping"] if draw(st.booleans()) else [])]
+        therapists.append(
+            Therapist(
+                code=f"t{i}-{tag}", name=f"T{i}", email=f"t{i}@example.com", skills=skills, location=tag,
+                weekly_hours=[WorkingHours(DAY.weekday(), f"{start:02d}:00", f"{end:02d}:00")],
+                breaks=[WorkingHours(DAY.weekday(), f"{lunch:02d}:00", f"{lunch:02d}:30")] if lunch else [],
+            )
+        )  # fmt: skip
+    bookings = draw(st.lists(st.tuples(st.sampled_from(["cupping", "neck"]), st.integers(0, 47)), max_size=6))
+    return {"tag": [tag], "resources": rooms + kits, "therapists": therapists, "bookings": bookings}
+
+
+def _slug(kind: str, tag: str) -> str:
+    return f"{kind}-{tag}"
+
+
+def _load(session: Session, calendar: dict[str, list]) -> None:
+    tag = calendar["tag"][0]
+    location = LocationPublished(revision=1, code=tag, name=f"Site {tag}", timezone=RULES.tz.key)
+    handlers.on_location_published(session, Envelope.wrap(location, "p"))
+    for kind, treatment in (("cupping", BACK_LEG_CUPPING), ("neck", BACK_NECK)):
+        values = {k: v for k, v in asdict(treatment).items() if k != "details"}
+        values["slug"] = _slug(kind, tag)
+        handlers.on_treatment_published(session, Envelope.wrap(TreatmentPublished(revision=1, **values), "p"))
+    for resource in calendar["resources"]:
+        handlers.on_resource_published(session, Envelope.wrap(ResourcePublished(revision=1, **asdict(resource)), "p"))
+    for therapist in calendar["therapists"]:
+        payload = TherapistPublished(revision=1, **asdict(therapist))
+        handlers.on_therapist_published(session, Envelope.wrap(payload, "p"))
+
+
+def _try_booking(session: Session, slug: str, start: datetime, location: str) -> Status:
+    request = handlers.BookingRequest(
+        treatment=slug,
+        start=start,
+        client=Client(name="P", email="p@example.com"),
+        correlation_id="p",
+        location=location,
+    )
+    try:
+        booking, _ = handlers.request_booking(session, request, RULES, datetime.now(UTC))
+    except InvalidRequest:  # refused outright (too soon, closed ...): not bookable either
+        return Status.REJECTED
+    handlers.reserve_resources(session, booking.id, RULES)
+    handlers.assign_therapist(session, booking.id, RULES)
+    return handlers.get_booking(session, booking.id, None).status
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(calendar=calendars())
+def test_what_availability_lists_can_be_booked_and_what_it_leaves_out_cannot(
+    booking_factory: SessionFactory, calendar: dict[str, list]
+) -> None:
+    tag = calendar["tag"][0]
+    with booking_factory() as session, session.begin():
+        _load(session, calendar)
+        for kind, index in calendar["bookings"]:
+            _try_booking(session, _slug(kind, tag), GRID[index], tag)
+        for kind in ("cupping", "neck"):
+            slug = _slug(kind, tag)
+            listed = set(handlers.availability(session, slug, DAY, RULES, datetime.now(UTC), 1, None, tag))
+            assert listed <= set(GRID) | set(RULES.day_starts(DAY))
+            for start in GRID:
+                savepoint = session.begin_nested()
+                confirmed = _try_booking(session, slug, start, tag) is Status.CONFIRMED
+                savepoint.rollback()
+                assert confirmed == (start in listed), (kind, start, confirmed)
+        session.rollback()
