@@ -6,8 +6,11 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
@@ -46,6 +49,13 @@ def install_common(app: FastAPI) -> None:
         response.headers["X-Correlation-ID"] = value[:64]
         return response
 
+    @app.exception_handler(RequestValidationError)
+    def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # Say which field is wrong and why, without echoing the input back (it may be personal data).
+        problems = [_problem(e) for e in error.errors()]
+        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return JSONResponse(status_code=422, content={"detail": summary, "errors": problems})
+
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -62,3 +72,12 @@ def unit_of_work(factory: Callable[[], SessionFactory]) -> Callable[[], Iterator
             yield db
 
     return session
+
+
+def _problem(error: dict[str, Any]) -> dict[str, str]:
+    if error["type"] == "json_invalid":
+        return {"field": "body", "problem": f"the body is not valid JSON (at character {error['loc'][-1]})"}
+    location = list(error["loc"])
+    if location and location[0] in ("body", "query", "path", "header"):
+        location = location[1:]
+    return {"field": ".".join(str(part) for part in location) or "body", "problem": str(error["msg"])}

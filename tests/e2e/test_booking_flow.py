@@ -6,15 +6,16 @@ import json
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
 from celery import Celery
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
-from tests.e2e.platform import Platform, local, utc_naive, weekday
+from services.booking.adapters.orm import booking as booking_table
+from tests.e2e.platform import ADMIN_KEY, Platform, local, utc_naive, weekday
 from tests.support.servers import wait_until
 
 TREATMENT = "back-leg-cupping"
@@ -151,3 +152,51 @@ def test_a_redelivered_confirmation_sends_no_second_email(platform: Platform) ->
     )
     assert f"{task_ids[0]}] succeeded" in log
     assert len(mails_to(platform, client)) == 1
+
+
+def test_time_off_entered_in_the_catalog_leaves_availability_at_once(platform: Platform) -> None:
+    day = weekday(9)
+
+    def annas_slots() -> list[str]:
+        answer = httpx.get(
+            f"{platform.booking}/availability",
+            params={"treatment": TREATMENT, "date": day.isoformat(), "therapist": "anna-keller"},
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["slots"]
+
+    assert annas_slots()
+    answer = httpx.post(
+        f"{platform.urls['catalog']}/therapists/anna-keller/time-off",
+        json={"start": local(day, 0).isoformat(), "end": local(day, 23, 59).isoformat(), "note": "training"},
+        headers={"X-API-Key": ADMIN_KEY},
+    )
+    assert answer.status_code == 200, answer.text
+    wait_until(lambda: annas_slots() == [], timeout=30, message="Anna's day off never reached availability")
+
+
+def test_a_booking_whose_message_was_lost_does_not_stay_pending(platform: Platform) -> None:
+    client = f"lost-{uuid.uuid4().hex[:8]}@example.com"
+    start = local(weekday(10), 10)
+    booking_id = str(uuid.uuid4())
+    long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=10)
+    with platform.engine("booking").begin() as db:  # as if the API stored it and the broker then lost the event
+        db.execute(
+            insert(booking_table).values(
+                id=booking_id, treatment=TREATMENT, location="main", status="pending", version=1,
+                start_at=utc_naive(start), end_at=utc_naive(start + timedelta(minutes=45)),
+                client_name="Lost Message", client_email=client, token_hash="0" * 64, resources={},
+                correlation_id="lost", created_at=long_ago, updated_at=long_ago,
+            )
+        )  # fmt: skip
+    Celery("e2e", broker=platform.env["REDIS_URL"], set_as_current=False).send_task(
+        "booking.resolve_stale_pending", queue="booking"
+    )  # what the scheduler sends every 30 seconds
+
+    def status() -> str | None:
+        with platform.engine("booking").connect() as db:
+            value = db.execute(text("SELECT status FROM booking WHERE id = :id"), {"id": booking_id}).scalar_one()
+        return value if value != "pending" else None
+
+    assert wait_until(status, timeout=60, message="the lost booking stayed pending") == "confirmed"
+    wait_until(lambda: mails_to(platform, client), message="the confirmation email never came")

@@ -6,15 +6,12 @@ No workers run here, so every accepted booking stays `pending`; the saga is the 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import re
-import sys
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,16 +21,13 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine, func, select
 
-from ops.migrate import migrate
-from services.booking import bootstrap, config
 from services.booking.adapters import orm, repository
 from services.booking.domain.calendar import claim_cells
 from services.booking.domain.catalog import TreatmentSpec
-from services.booking.service_layer import handlers
 from services.catalog.domain import seed
-from shared.db import SessionFactory, make_engine, make_session_factory, transaction
-from shared.events import Envelope, ResourcePublished, TherapistPublished, TreatmentPublished
-from tests.support.servers import Server, start_redis, wait_until
+from shared.db import SessionFactory, make_session_factory, transaction
+from tests.integration.conftest import BookingService
+from tests.support.servers import Server, wait_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?[+-]\d{2}:\d{2}$")
@@ -115,55 +109,9 @@ def request(start: datetime = SLOT, treatment: str = "back-leg-cupping", **chang
     return body
 
 
-def publish_seed_catalog(factory: SessionFactory) -> None:
-    """Fill booking's catalog copy as the catalog's events would."""
-    with transaction(factory) as session:
-        for treatment in seed.TREATMENTS:
-            values = asdict(treatment)
-            values.pop("details")
-            event = Envelope.wrap(TreatmentPublished(revision=1, **values), "test")
-            handlers.on_treatment_published(session, event)
-        for resource in seed.RESOURCES:
-            event = Envelope.wrap(ResourcePublished(revision=1, **asdict(resource)), "test")
-            handlers.on_resource_published(session, event)
-        for therapist in seed.THERAPISTS:
-            event = Envelope.wrap(TherapistPublished(revision=1, **asdict(therapist)), "test")
-            handlers.on_therapist_published(session, event)
-
-
-def clear_cached_settings() -> None:
-    for cached in (config.get_settings, bootstrap.engine, bootstrap.session_factory, bootstrap.read_session_factory):
-        cached.cache_clear()
-
-
-def fresh_import(name: str) -> ModuleType:
-    # The booking worker module reads its settings (the broker URL) at import: import it again under ours.
-    sys.modules.pop(name, None)
-    return importlib.import_module(name)
-
-
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BookingApi]:
-    broker = start_redis()
-    url = f"sqlite:///{tmp_path_factory.mktemp('booking-api') / 'booking.db'}"
-    env = pytest.MonkeyPatch()
-    env.setenv("BOOKING_DATABASE_URL", url)
-    env.setenv("REDIS_URL", broker.url)
-    clear_cached_settings()
-    db = make_engine(url)
-    try:
-        migrate("booking", url)
-        publish_seed_catalog(make_session_factory(db))
-        fresh_import("services.booking.entrypoints.worker")
-        app = fresh_import("services.booking.entrypoints.api").app
-        with TestClient(app) as client:
-            yield BookingApi(client=client, db=db, broker=broker)
-        bootstrap.engine().dispose()
-    finally:
-        db.dispose()
-        clear_cached_settings()
-        env.undo()
-        broker.stop()
+def api(booking_service: BookingService) -> BookingApi:
+    return BookingApi(client=booking_service.client, db=booking_service.db, broker=booking_service.broker)
 
 
 def test_the_chosen_days_suit_the_seed_therapists() -> None:

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -51,19 +50,6 @@ def _not_found(_request: Request, error: NotFound) -> JSONResponse:
 @app.exception_handler(SlotUnavailable)
 def _conflict(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=409, content={"detail": str(error)})
-
-
-@app.exception_handler(RequestValidationError)
-def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-    # Say which field is wrong and why, without echoing the input back (it may be personal data).
-    problems = [
-        {"field": "body", "problem": f"the body is not valid JSON (at character {e['loc'][-1]})"}
-        if e["type"] == "json_invalid"
-        else {"field": ".".join(str(part) for part in e["loc"] if part != "body"), "problem": e["msg"]}
-        for e in error.errors()
-    ]
-    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-    return JSONResponse(status_code=422, content={"detail": summary, "errors": problems})
 
 
 def relay_now() -> None:
@@ -187,7 +173,7 @@ def day_schedule(
     date_: Annotated[date, Query(alias="date", description="local date, YYYY-MM-DD")],
 ) -> DaySchedule:
     """Staff: a therapist's, a room's or a cupping kit's day."""
-    bookings = handlers.resource_day(session, kind, code, date_, rules().tz)
+    bookings = handlers.resource_day(session, kind, code, date_, rules())
     return DaySchedule(kind=kind, code=code, date=date_, bookings=[_public(session, b) for b in bookings])
 
 

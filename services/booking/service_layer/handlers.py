@@ -25,8 +25,8 @@ from services.booking.adapters.orm import outbox
 from services.booking.domain.allocation import Taken, available_starts, free_resources, free_therapists
 from services.booking.domain.calendar import CELL_MINUTES, BookingRules, cell_of, claim_cells
 from services.booking.domain.catalog import KIND_NAMES, THERAPIST, TreatmentSpec
-from services.booking.domain.exceptions import InvalidRequest, NotFound, SlotUnavailable
-from services.booking.domain.model import Booking, Client
+from services.booking.domain.exceptions import IllegalTransition, InvalidRequest, NotFound, SlotUnavailable
+from services.booking.domain.model import Booking, Client, Status
 from shared.events import (
     BookingCancelled,
     BookingClosed,
@@ -336,6 +336,8 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, defaults
     """Move a confirmed booking atomically: the new slot's room, kit and therapist are held before the
     old ones are released, in one transaction; if any cannot be had, SlotUnavailable leaves the booking
     (and the transaction, which the caller rolls back) untouched."""
+    if booking.status is not Status.CONFIRMED:
+        raise IllegalTransition(f"only a confirmed booking can be rescheduled, this one is {booking.status.value}")
     rules = location_rules(session, booking.location, defaults)
     problem = rules.problem_with(new_start, now)
     if problem:
@@ -401,8 +403,13 @@ def close(session: Session, booking: Booking, outcome: str, now: datetime) -> No
     )
 
 
-def resource_day(session: Session, kind: str, code: str, day: date, tz: ZoneInfo) -> list[Booking]:
-    """Bookings holding one therapist, room or kit on a local day (staff view)."""
+def resource_day(session: Session, kind: str, code: str, day: date, defaults: BookingRules) -> list[Booking]:
+    """Bookings holding one therapist, room or kit on a local day of its location (staff view)."""
+    where = [t.location for t in repository.therapists(session) if kind == THERAPIST and t.code == code]
+    where += [r.location for r in repository.resources(session) if r.kind == kind and r.code == code]
+    if not where:
+        raise NotFound(f"no {KIND_NAMES.get(kind, kind)} {code!r}")
+    tz = location_rules(session, where[0], defaults).tz
     start, end = _day_bounds(datetime.combine(day, time(12), tz), tz)
     return repository.bookings_holding(session, kind, code, cell_of(start), cell_of(end) - 1)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, status
 from pydantic import BaseModel
@@ -47,4 +47,9 @@ def list_deliveries(
     if not booking_id and not recipient:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give booking_id or recipient")
     rows = handlers.deliveries(session, booking_id=booking_id, recipient=recipient)
-    return [DeliveryOut.model_validate(row._mapping, from_attributes=False) for row in rows]
+    return [DeliveryOut.model_validate(_in_utc(dict(row._mapping))) for row in rows]
+
+
+def _in_utc(values: dict[str, Any]) -> dict[str, Any]:
+    """The database keeps naive UTC; the API says so with an offset."""
+    return {k: v.replace(tzinfo=UTC) if isinstance(v, datetime) else v for k, v in values.items()}

@@ -182,7 +182,7 @@ def test_staff_see_a_therapists_day(booking_factory: SessionFactory) -> None:
     day = weekday(9)
     booking = book(booking_factory, at(day, 13), therapist="anna-keller")
     with transaction(booking_factory) as session:
-        schedule = handlers.resource_day(session, "therapist", "anna-keller", day, BERLIN)
-        other_day = handlers.resource_day(session, "therapist", "anna-keller", day + timedelta(days=1), BERLIN)
+        schedule = handlers.resource_day(session, "therapist", "anna-keller", day, RULES)
+        other_day = handlers.resource_day(session, "therapist", "anna-keller", day + timedelta(days=1), RULES)
     assert [b.id for b in schedule] == [booking.id]
     assert booking.id not in [b.id for b in other_day]

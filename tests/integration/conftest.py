@@ -1,0 +1,72 @@
+"""The booking service as its API runs it: a temp SQLite file, a real Redis and the seed catalog copied in.
+
+Each test module that asks for `booking_service` gets its own database and Redis, so modules never see
+each other's bookings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from ops.migrate import migrate
+from services.booking import bootstrap, config
+from shared.db import SessionFactory, make_engine, make_session_factory
+from tests.integration.booking.conftest import copy_seed_catalog
+from tests.support.servers import Server, start_redis
+
+
+@dataclass(frozen=True)
+class BookingService:
+    client: TestClient
+    db: Engine  # the test's own connection to the service's database
+    broker: Server
+    staff_key: str  # ADMIN_API_KEY as the app reads it
+
+    def writer(self) -> SessionFactory:
+        return make_session_factory(self.db)
+
+
+def clear_cached_settings() -> None:
+    for cached in (config.get_settings, bootstrap.engine, bootstrap.session_factory, bootstrap.read_session_factory):
+        cached.cache_clear()
+
+
+def fresh_import(name: str) -> ModuleType:
+    # The booking worker module reads its settings (the broker URL) at import: import it again under ours.
+    sys.modules.pop(name, None)
+    return importlib.import_module(name)
+
+
+@pytest.fixture(scope="module")
+def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BookingService]:
+    broker = start_redis()
+    url = f"sqlite:///{tmp_path_factory.mktemp('booking-api') / 'booking.db'}"
+    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
+    env = pytest.MonkeyPatch()
+    env.setenv("BOOKING_DATABASE_URL", url)
+    env.setenv("REDIS_URL", broker.url)
+    env.setenv("ADMIN_API_KEY", staff_key)
+    clear_cached_settings()
+    db = make_engine(url)
+    try:
+        migrate("booking", url)
+        copy_seed_catalog(make_session_factory(db))
+        fresh_import("services.booking.entrypoints.worker")
+        app = fresh_import("services.booking.entrypoints.api").app
+        with TestClient(app) as client:
+            yield BookingService(client=client, db=db, broker=broker, staff_key=staff_key)
+        bootstrap.engine().dispose()
+    finally:
+        db.dispose()
+        clear_cached_settings()
+        env.undo()
+        broker.stop()

@@ -1,0 +1,175 @@
+"""The notifications API on a fresh SQLite file: staff read what the clinic owes its clients and therapists.
+
+A confirmed booking makes notifications owe two emails, the client's confirmation and the therapist's notice;
+no worker runs here, so both stay queued.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from ops.migrate import migrate
+from services.notifications import bootstrap, config
+from services.notifications.entrypoints.api import app
+from services.notifications.service_layer import handlers
+from shared.db import SessionFactory, make_engine, make_session_factory, transaction
+from shared.events import BookingConfirmed, ClientContact, Envelope
+
+BERLIN = ZoneInfo("Europe/Berlin")
+ANNA = "anna.keller@clinic.example"
+
+
+@dataclass(frozen=True)
+class NotificationsApi:
+    client: TestClient
+    writer: SessionFactory
+    staff_key: str
+
+    @property
+    def staff(self) -> dict[str, str]:
+        return {"X-API-Key": self.staff_key}
+
+    def deliveries(self, headers: dict[str, str] | None = None, **params: str) -> Response:
+        return self.client.get("/deliveries", params=params, headers=self.staff if headers is None else headers)
+
+    def hear(self, confirmed: BookingConfirmed) -> None:
+        """booking.confirmed arrives, in a new envelope each time, as the broker would deliver it."""
+        with transaction(self.writer) as session:
+            handlers.on_booking_confirmed(
+                session, Envelope.wrap(confirmed, "test"), domain="clinic.example", clinic_name="The Clinic"
+            )
+
+    def confirm(self, client_email: str, therapist_email: str = ANNA) -> str:
+        """A booking was confirmed; returns its id."""
+        confirmed = confirmation(client_email, therapist_email)
+        self.hear(confirmed)
+        return confirmed.booking_id
+
+
+def confirmation(client_email: str, therapist_email: str = ANNA) -> BookingConfirmed:
+    start = datetime.combine(datetime.now(BERLIN).date() + timedelta(days=3), time(13), BERLIN)
+    return BookingConfirmed(
+        booking_id=str(uuid.uuid4()),
+        booking_version=2,
+        treatment="back-leg-cupping",
+        treatment_name="Medical Massage: Back & Leg + Cupping",
+        duration_minutes=45,
+        start=start,
+        end=start + timedelta(minutes=45),
+        timezone="Europe/Berlin",
+        location="main",
+        resources={"room": "room-1", "cupping_kit": "kit-a"},
+        resource_names={"room": "Treatment room 1", "cupping_kit": "Cupping kit A"},
+        therapist_code="anna-keller",
+        therapist_name="Anna Keller",
+        therapist_email=therapist_email,
+        client=ClientContact(name="Maria Schmidt", email=client_email),
+    )
+
+
+def clear_cached_settings() -> None:
+    for cached in (config.get_settings, bootstrap.engine, bootstrap.session_factory, bootstrap.read_session_factory):
+        cached.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def notifications(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotificationsApi]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('notifications-api') / 'notifications.db'}"
+    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
+    env = pytest.MonkeyPatch()
+    env.setenv("NOTIFICATIONS_DATABASE_URL", url)
+    env.setenv("ADMIN_API_KEY", staff_key)
+    clear_cached_settings()
+    db = make_engine(url)
+    try:
+        migrate("notifications", url)
+        with TestClient(app) as client:
+            yield NotificationsApi(client=client, writer=make_session_factory(db), staff_key=staff_key)
+        bootstrap.engine().dispose()
+    finally:
+        db.dispose()
+        clear_cached_settings()
+        env.undo()
+
+
+def a_client() -> str:
+    return f"maria.{uuid.uuid4().hex[:8]}@example.com"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "not-the-key"}], ids=["no-key", "wrong-key"])
+def test_the_delivery_log_is_for_staff_only(notifications: NotificationsApi, headers: dict[str, str]) -> None:
+    booking_id = notifications.confirm(a_client())
+
+    response = notifications.deliveries(headers, booking_id=booking_id)
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "a valid X-API-Key header is required"
+    assert booking_id not in response.text
+
+
+def test_the_log_asks_which_booking_or_recipient(notifications: NotificationsApi) -> None:
+    notifications.confirm(a_client())
+
+    for params in ({}, {"booking_id": ""}, {"recipient": ""}):
+        response = notifications.deliveries(**params)
+        assert response.status_code == 422
+        assert response.json()["detail"] == "give booking_id or recipient"
+
+
+def test_a_confirmed_booking_owes_the_client_and_the_therapist_an_email(notifications: NotificationsApi) -> None:
+    maria = a_client()
+    booking_id = notifications.confirm(maria)
+
+    response = notifications.deliveries(booking_id=booking_id)
+
+    assert response.status_code == 200, response.text
+    owed: list[dict[str, Any]] = response.json()
+    assert {(d["kind"], d["recipient"]) for d in owed} == {("booking_confirmed", maria), ("therapist_assigned", ANNA)}
+    for delivery in owed:
+        assert delivery["booking_id"] == booking_id
+        assert delivery["status"] == "queued"
+        assert delivery["attempts"] == 0
+        assert delivery["booking_version"] == 2
+        assert delivery["sent_at"] is None and delivery["last_error"] is None
+        assert delivery["message_id"].startswith(f"<{booking_id}.{delivery['kind']}.v2.")
+        assert delivery["message_id"].endswith("@clinic.example>")
+
+
+def test_by_recipient_the_log_lists_only_that_persons_messages(notifications: NotificationsApi) -> None:
+    ben = f"ben.{uuid.uuid4().hex[:8]}@clinic.example"
+    maria, jonas = a_client(), a_client()
+    marias_booking = notifications.confirm(maria, therapist_email=ben)
+    jonas_booking = notifications.confirm(jonas, therapist_email=ben)
+
+    to_maria = notifications.deliveries(recipient=maria)
+    to_ben = notifications.deliveries(recipient=ben)
+
+    assert to_maria.status_code == 200, to_maria.text
+    [marias] = to_maria.json()
+    assert (marias["recipient"], marias["kind"], marias["booking_id"]) == (maria, "booking_confirmed", marias_booking)
+    assert to_ben.status_code == 200, to_ben.text
+    assert [(d["recipient"], d["kind"]) for d in to_ben.json()] == [(ben, "therapist_assigned")] * 2
+    assert [d["booking_id"] for d in to_ben.json()] == [marias_booking, jonas_booking]
+    both = notifications.deliveries(booking_id=jonas_booking, recipient=jonas).json()
+    assert [(d["recipient"], d["booking_id"]) for d in both] == [(jonas, jonas_booking)]
+
+
+def test_the_same_confirmation_heard_twice_owes_nothing_more(notifications: NotificationsApi) -> None:
+    confirmed = confirmation(a_client())
+    notifications.hear(confirmed)
+    owed = notifications.deliveries(booking_id=confirmed.booking_id).json()
+    assert len(owed) == 2
+
+    notifications.hear(confirmed)  # redelivered by the broker
+
+    assert notifications.deliveries(booking_id=confirmed.booking_id).json() == owed
