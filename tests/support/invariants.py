@@ -38,7 +38,8 @@ def double_bookings(engine: Engine) -> list[str]:
     for row in rows:
         start, end = _moment(row.start_at), _moment(row.end_at)
         pairs = [*_json(row.resources).items(), ("therapist", row.therapist)]
-        for kind, code in pairs:
+        for key, code in pairs:
+            kind = key.split("#", 1)[0]  # the second of two rooms is held as room#2
             busy_until = end + timedelta(minutes=buffers.get(row.treatment, {}).get(kind, 0))
             held[f"{kind}:{code}"].append((start, busy_until, row.id))
     clashes = []

@@ -78,8 +78,8 @@ def bookable(
     therapist free there."""
     if not rules.open_during(start, start + timedelta(minutes=treatment.duration_minutes)):
         return False
-    for kind in treatment.required_resources:
-        if not free_resources(treatment, kind, resources, taken, start, rules.location):
+    for kind, count in treatment.required_resources.items():
+        if len(free_resources(treatment, kind, resources, taken, start, rules.location)) < count:
             return False
     return bool(free_therapists(treatment, therapists, taken, start, rules.tz, location=rules.location))
 

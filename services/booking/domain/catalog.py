@@ -9,6 +9,11 @@ THERAPIST = "therapist"
 KIND_NAMES = {"room": "treatment room", "cupping_kit": "cupping kit", THERAPIST: "therapist"}
 
 
+def resource_kind(key: str) -> str:
+    """The kind behind a held-resource key: `room` and `room#2` are both rooms."""
+    return key.split("#", 1)[0]
+
+
 @dataclass(frozen=True)
 class TreatmentSpec:
     slug: str

@@ -24,7 +24,7 @@ from services.booking.adapters import orm, repository
 from services.booking.adapters.orm import outbox
 from services.booking.domain.allocation import Taken, available_starts, free_resources, free_therapists
 from services.booking.domain.calendar import CELL_MINUTES, BookingRules, cell_of, claim_cells
-from services.booking.domain.catalog import KIND_NAMES, THERAPIST, TreatmentSpec
+from services.booking.domain.catalog import KIND_NAMES, THERAPIST, TreatmentSpec, resource_kind
 from services.booking.domain.exceptions import IllegalTransition, InvalidRequest, NotFound, SlotUnavailable
 from services.booking.domain.model import Booking, Client, Status
 from shared.events import (
@@ -165,18 +165,27 @@ def _hold_resources(
     prefer: dict[str, str],
     location: str,
 ) -> dict[str, str] | str:
-    """Hold one free resource of each kind the treatment needs (preferring `prefer`), or say what is missing."""
+    """Hold as many free resources of each kind as the treatment needs (preferring those in `prefer`),
+    or say what is missing. The n-th unit of a kind is held under `kind#n` (n > 1): a treatment that
+    needs two rooms holds `room` and `room#2`."""
     taken = _taken_around(session, treatment, start, own)
     resources = repository.resources(session)
     held: dict[str, str] = {}
-    for kind in sorted(treatment.required_resources):
+    for kind, count in sorted(treatment.required_resources.items()):
         span = claim_cells(treatment, kind, start)
         candidates = free_resources(treatment, kind, resources, taken, start, location)
-        candidates.sort(key=lambda r, k=kind: r.code != prefer.get(k))
-        code = next((c.code for c in candidates if _claim(session, booking_id, kind, c.code, span, own)), None)
-        if code is None:
-            return f"no {KIND_NAMES.get(kind, kind)} is free"
-        held[kind] = code
+        preferred = {code for key, code in prefer.items() if resource_kind(key) == kind}
+        candidates.sort(key=lambda r, p=preferred: r.code not in p)
+        codes: list[str] = []
+        for candidate in candidates:
+            if len(codes) == count:
+                break
+            if _claim(session, booking_id, kind, candidate.code, span, own):
+                codes.append(candidate.code)
+        if len(codes) < count:
+            missing = KIND_NAMES.get(kind, kind) if count == 1 else f"{count} {KIND_NAMES.get(kind, kind)}s"
+            return f"no {missing} free" if count > 1 else f"no {missing} is free"
+        held.update({kind if n == 1 else f"{kind}#{n}": code for n, code in enumerate(codes, start=1)})
     return held
 
 
@@ -355,8 +364,8 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, defaults
         reason = _no_therapist_reason(session, booking, treatment)
         raise SlotUnavailable(f"{reason} at {_when(new_start, rules.tz)}; your booking keeps its time")
     booking.move_to(new_start, new_start + timedelta(minutes=treatment.duration_minutes), held, therapist)
-    kept = {(k, c, cell) for k, c in [*held.items(), (THERAPIST, therapist)]
-            for cell in claim_cells(treatment, k, new_start)}  # fmt: skip
+    kept = {(resource_kind(k), c, cell) for k, c in [*held.items(), (THERAPIST, therapist)]
+            for cell in claim_cells(treatment, resource_kind(k), new_start)}  # fmt: skip
     repository.release_cells(session, booking.id, own - kept)
     repository.save(session, booking)
     facts = _slot_facts(session, booking, treatment, rules)

@@ -62,8 +62,8 @@ class Treatment:
         for kind, count in self.required_resources.items():
             if kind not in RESOURCE_KINDS:
                 raise CatalogError(f"unknown resource kind {kind!r}; known: {', '.join(RESOURCE_KINDS)}")
-            if count != 1:
-                raise CatalogError("a treatment needs at most one resource of each kind")
+            if not 1 <= count <= 4:
+                raise CatalogError(f"a treatment needs 1 to 4 of each resource kind it names, not {count} {kind}")
         for kind, minutes in self.buffer_minutes.items():
             if kind not in (*RESOURCE_KINDS, THERAPIST):
                 raise CatalogError(f"buffer for unknown kind {kind!r}")

@@ -15,7 +15,7 @@ from services.booking.service_layer import handlers
 from services.catalog.domain import seed
 from services.catalog.domain.model import Location, Resource, Therapist, TimeOff, WorkingHours
 from shared.db import SessionFactory, transaction
-from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished
+from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
 from tests.integration.booking.test_lifecycle import RULES, at, book, weekday
 
 ANNA = next(t for t in seed.THERAPISTS if t.code == "anna-keller")
@@ -150,3 +150,23 @@ def test_nine_oclock_means_nine_oclock_on_the_days_the_clocks_change(
     booking = _book_at(booking_factory, datetime.combine(change, time(9), LONDON), "london")
     assert booking.status is Status.CONFIRMED
     assert booking.start.astimezone(LONDON).time() == time(9)
+
+
+def test_a_treatment_needing_two_rooms_holds_two_and_is_listed_only_when_two_are_free(
+    booking_factory: SessionFactory,
+) -> None:
+    couples = replace(
+        seed.BACK_NECK, slug="couples-back-neck", name="Couples Back & Neck", required_resources={"room": 2}
+    )
+    with transaction(booking_factory) as session:
+        values = {k: v for k, v in asdict(couples).items() if k != "details"}
+        handlers.on_treatment_published(session, Envelope.wrap(TreatmentPublished(revision=1, **values), "t"))
+    day = weekday(6)
+    booking = book(booking_factory, at(day, 10), treatment="couples-back-neck")
+    assert booking.status is Status.CONFIRMED
+    assert set(booking.resources) == {"room", "room#2"} and len(set(booking.resources.values())) == 2
+    assert at(day, 10) in free(booking_factory, day, treatment="back-neck")  # the third room is still free
+    assert at(day, 10) not in free(booking_factory, day, treatment="couples-back-neck")  # but not a second pair
+    with transaction(booking_factory) as session:
+        handlers.reschedule(session, booking, at(day, 15), RULES, datetime.now(UTC))
+    assert at(day, 10) in free(booking_factory, day, treatment="couples-back-neck")

@@ -53,9 +53,14 @@ def test_a_treatment_cannot_need_a_resource_kind_the_clinic_does_not_have() -> N
         treatment(required_resources={ROOM: 1, "sauna": 1}).validate()
 
 
-def test_a_treatment_needs_at_most_one_resource_of_each_kind() -> None:
-    with pytest.raises(CatalogError, match="at most one resource of each kind"):
-        treatment(required_resources={ROOM: 2}).validate()
+@pytest.mark.parametrize("count", [0, 5])
+def test_a_treatment_needs_one_to_four_of_each_resource_kind(count: int) -> None:
+    with pytest.raises(CatalogError, match=f"1 to 4 of each resource kind it names, not {count} room"):
+        treatment(required_resources={ROOM: count}).validate()
+
+
+def test_a_treatment_may_need_two_rooms() -> None:
+    treatment(required_resources={ROOM: 2}).validate()
 
 
 def test_a_buffer_is_only_for_a_known_kind() -> None:
