@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from shared.db import Database, transaction
+from shared.events import CatalogResyncRequested, Envelope
+from shared.outbox import Outbox
 from shared.routing import queue_for
 from shared.settings import BaseServiceSettings
 
@@ -58,39 +65,51 @@ def publisher(app: Celery) -> Any:
 
 def register_messaging(
     app: Celery,
-    outbox: Any,
-    session_factory: Any,
-    consumers: dict[str, Any],
-    after_handled: Any = None,
+    outbox: Outbox,
+    database: Database,
+    consumers: dict[str, Callable[[Session, Envelope], None]],
+    after_handled: Callable[[dict[str, Any]], None] | None = None,
+    resync_catalog: bool = False,
 ) -> None:
     """Register this service's outbox relay and one idempotent task per subscribed event.
 
     `consumers` maps a task name from the routing table to `handle(session, envelope)`; each task
     decodes the envelope and calls its handler once per event id, however often it is delivered.
     Database errors (a lost race, a busy SQLite) roll the whole attempt back and retry it.
-    `after_handled(envelope)` runs once the handler's transaction has committed.
+    `after_handled(envelope)` runs once the handler's transaction has committed. Each forked worker
+    child opens its own connections; with `resync_catalog`, a starting worker asks the catalog to
+    announce everything, so this service's copy is complete even if it missed events.
     """
-    from sqlalchemy.exc import DBAPIError
-
-    relay_name = f"{app.main}.relay_outbox"
     publish = publisher(app)
 
-    @app.task(name=relay_name, ignore_result=True, shared=False)
+    @app.task(name=f"{app.main}.relay_outbox", ignore_result=True, shared=False)
     def relay_outbox() -> int:
-        return outbox.relay(session_factory(), publish)
+        return outbox.relay(database.session_factory(), publish)
 
     for task_name, handle in consumers.items():
 
         def run(self: Any, envelope: dict[str, Any], _handle: Any = handle, _name: str = task_name) -> bool:
             try:
-                handled = outbox.consume_once(session_factory(), _name, envelope, _handle)
+                handled = outbox.consume_once(database.session_factory(), _name, envelope, _handle)
             except DBAPIError as error:
                 raise self.retry(exc=error, countdown=min(2**self.request.retries, 30) * 0.2) from error
             if handled:
                 # Publish what the handler caused right away; the scheduled relay is the safety net.
-                outbox.relay(session_factory(), publish)
+                outbox.relay(database.session_factory(), publish)
                 if after_handled is not None:
                     after_handled(envelope)
             return handled
 
         app.task(name=task_name, bind=True, max_retries=20, ignore_result=True, shared=False)(run)
+
+    @worker_process_init.connect(weak=False)
+    def _fresh_connections(**_kwargs: object) -> None:
+        database.reset()
+
+    if resync_catalog:
+
+        @worker_ready.connect(weak=False)
+        def _ask_for_catalog(**_kwargs: object) -> None:
+            with transaction(database.session_factory()) as session:
+                outbox.add(session, CatalogResyncRequested(requested_by=app.main), f"{app.main}-start")
+            outbox.relay(database.session_factory(), publish)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,3 +71,34 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+class Database:
+    """A service's database, connected on first use and once per process (`reset` after a fork)."""
+
+    def __init__(self, url: Callable[[], str]) -> None:
+        self._url = url
+        self._engine: Engine | None = None
+        self._factories: dict[bool, SessionFactory] = {}
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self._url())
+        return self._engine
+
+    def session_factory(self) -> SessionFactory:
+        return self._factory(read_only=False)
+
+    def read_session_factory(self) -> SessionFactory:
+        return self._factory(read_only=True)
+
+    def _factory(self, read_only: bool) -> SessionFactory:
+        if read_only not in self._factories:
+            self._factories[read_only] = make_session_factory(self.engine(), read_only=read_only)
+        return self._factories[read_only]
+
+    def reset(self) -> None:
+        """Forget the engine (a forked child must not use its parent's pool; tests change the URL)."""
+        if self._engine is not None:
+            self._engine.dispose(close=False)
+        self._engine, self._factories = None, {}

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
-
-from sqlalchemy import Engine
 
 from services.booking.config import get_settings
 from services.booking.domain.calendar import BookingRules
-from shared.db import SessionFactory, make_engine, make_session_factory
+from shared.db import Database
 
-
-@lru_cache
-def session_factory() -> SessionFactory:
-    return make_session_factory(engine())
-
-
-@lru_cache
-def read_session_factory() -> SessionFactory:
-    return make_session_factory(engine(), read_only=True)
-
-
-@lru_cache
-def engine() -> Engine:
-    return make_engine(get_settings().database_url)
+database = Database(lambda: get_settings().database_url)
+session_factory = database.session_factory
+read_session_factory = database.read_session_factory
 
 
 def rules() -> BookingRules:

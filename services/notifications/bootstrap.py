@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from email.utils import parseaddr
-from functools import lru_cache, partial
-
-from sqlalchemy import Engine
+from functools import partial
 
 from services.notifications.adapters import mailer
 from services.notifications.config import get_settings
 from services.notifications.service_layer.handlers import Send
-from shared.db import SessionFactory, make_engine, make_session_factory
+from shared.db import Database
 
-
-@lru_cache
-def session_factory() -> SessionFactory:
-    return make_session_factory(engine())
-
-
-@lru_cache
-def read_session_factory() -> SessionFactory:
-    return make_session_factory(engine(), read_only=True)
-
-
-@lru_cache
-def engine() -> Engine:
-    return make_engine(get_settings().database_url)
+database = Database(lambda: get_settings().database_url)
+session_factory = database.session_factory
+read_session_factory = database.read_session_factory
 
 
 def smtp_send() -> Send:

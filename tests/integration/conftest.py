@@ -36,8 +36,8 @@ class BookingService:
 
 
 def clear_cached_settings() -> None:
-    for cached in (config.get_settings, bootstrap.engine, bootstrap.session_factory, bootstrap.read_session_factory):
-        cached.cache_clear()
+    config.get_settings.cache_clear()
+    bootstrap.database.reset()
 
 
 def fresh_import(name: str) -> ModuleType:
@@ -64,7 +64,7 @@ def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bookin
         app = fresh_import("services.booking.entrypoints.api").app
         with TestClient(app) as client:
             yield BookingService(client=client, db=db, broker=broker, staff_key=staff_key)
-        bootstrap.engine().dispose()
+        bootstrap.database.reset()
     finally:
         db.dispose()
         clear_cached_settings()

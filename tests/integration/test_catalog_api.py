@@ -55,8 +55,8 @@ class CatalogApi:
 
 
 def clear_cached_settings() -> None:
-    for cached in (config.get_settings, bootstrap.engine, bootstrap.session_factory, bootstrap.read_session_factory):
-        cached.cache_clear()
+    config.get_settings.cache_clear()
+    bootstrap.database.reset()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogApi]:
         seeded = handlers.load_seed(make_session_factory(db))
         with TestClient(app) as client:
             yield CatalogApi(client=client, db=db, staff_key=staff_key, seeded=seeded)
-        bootstrap.engine().dispose()
+        bootstrap.database.reset()
     finally:
         db.dispose()
         clear_cached_settings()

@@ -78,8 +78,8 @@ def confirmation(client_email: str, therapist_email: str = ANNA) -> BookingConfi
 
 
 def clear_cached_settings() -> None:
-    for cached in (config.get_settings, bootstrap.engine, bootstrap.session_factory, bootstrap.read_session_factory):
-        cached.cache_clear()
+    config.get_settings.cache_clear()
+    bootstrap.database.reset()
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def notifications(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notifica
         migrate("notifications", url)
         with TestClient(app) as client:
             yield NotificationsApi(client=client, writer=make_session_factory(db), staff_key=staff_key)
-        bootstrap.engine().dispose()
+        bootstrap.database.reset()
     finally:
         db.dispose()
         clear_cached_settings()

@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from celery.signals import worker_process_init, worker_ready
-
 from services.booking.adapters.orm import outbox
-from services.booking.bootstrap import engine, read_session_factory, rules, session_factory
+from services.booking.bootstrap import database, rules, session_factory
 from services.booking.config import get_settings
 from services.booking.service_layer import handlers
 from shared.celery import make_celery, publisher, register_messaging
 from shared.db import transaction
-from shared.events import CatalogResyncRequested
 
 settings = get_settings()
 celery_app = make_celery("booking", settings)
@@ -21,7 +18,7 @@ publish = publisher(celery_app)
 register_messaging(
     celery_app,
     outbox,
-    session_factory,
+    database,
     {
         "booking.reserve_resources": partial(handlers.on_booking_requested, defaults=rules()),
         "booking.assign_therapist": partial(handlers.on_resources_reserved, defaults=rules()),
@@ -30,6 +27,7 @@ register_messaging(
         "booking.on_therapist_published": handlers.on_therapist_published,
         "booking.on_location_published": handlers.on_location_published,
     },
+    resync_catalog=True,
 )
 
 
@@ -40,18 +38,3 @@ def resolve_stale_pending() -> int:
         moved = handlers.drive_stale(session, older_than, rules())
     outbox.relay(session_factory(), publish)
     return moved
-
-
-@worker_process_init.connect
-def _fresh_connections(**_kwargs: object) -> None:
-    # A forked child never shares its parent's pool.
-    for cached in (engine, session_factory, read_session_factory):
-        cached.cache_clear()
-
-
-@worker_ready.connect
-def _ask_for_catalog(**_kwargs: object) -> None:
-    """A starting worker asks catalog to announce everything, so the local copy is complete."""
-    with transaction(session_factory()) as session:
-        outbox.add(session, CatalogResyncRequested(requested_by="booking"), "booking-start")
-    outbox.relay(session_factory(), publish)

@@ -1,29 +1,6 @@
 """Alembic environment for the booking database (run through `python -m ops.migrate booking`)."""
 
-from __future__ import annotations
-
-from alembic import context
-
 from services.booking.adapters.orm import metadata
-from shared.db import make_engine
+from shared.migrations import run_migrations
 
-config = context.config
-
-
-def run() -> None:
-    url = config.get_main_option("sqlalchemy.url")
-    assert url, "sqlalchemy.url is set by ops.migrate"
-    if context.is_offline_mode():
-        context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
-
-
-run()
+run_migrations(metadata)

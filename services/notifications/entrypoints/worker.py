@@ -8,15 +8,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from celery.signals import worker_process_init, worker_ready
-
 from services.notifications.adapters.orm import outbox
-from services.notifications.bootstrap import engine, mail_domain, read_session_factory, session_factory, smtp_send
+from services.notifications.bootstrap import database, mail_domain, session_factory, smtp_send
 from services.notifications.config import get_settings
 from services.notifications.service_layer import handlers
 from shared.celery import make_celery, publisher, register_messaging
-from shared.db import transaction
-from shared.events import CatalogResyncRequested
 
 settings = get_settings()
 celery_app = make_celery("notifications", settings)
@@ -37,13 +33,14 @@ def _send_owed(envelope: dict[str, Any]) -> None:
 register_messaging(
     celery_app,
     outbox,
-    session_factory,
+    database,
     {
         "notifications.on_booking_confirmed": _with_mail_settings(handlers.on_booking_confirmed),
         "notifications.on_booking_rejected": _with_mail_settings(handlers.on_booking_rejected),
         "notifications.on_treatment_published": handlers.on_treatment_published,
     },
     after_handled=_send_owed,
+    resync_catalog=True,
 )
 
 
@@ -56,17 +53,3 @@ def _send(booking_id: str | None) -> int:
 @celery_app.task(name="notifications.send_due", ignore_result=True, shared=False)
 def send_due() -> int:
     return _send(None)
-
-
-@worker_process_init.connect
-def _fresh_connections(**_kwargs: object) -> None:
-    # A forked child never shares its parent's pool.
-    for cached in (engine, session_factory, read_session_factory):
-        cached.cache_clear()
-
-
-@worker_ready.connect
-def _ask_for_catalog(**_kwargs: object) -> None:
-    with transaction(session_factory()) as session:
-        outbox.add(session, CatalogResyncRequested(requested_by="notifications"), "notifications-start")
-    outbox.relay(session_factory(), publish)
