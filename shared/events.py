@@ -85,6 +85,7 @@ class TreatmentPublished(Payload):
     what_to_expect: list[str] = []
     preparation: list[str] = []
     aftercare: list[str] = []
+    translations: dict[str, dict[str, Any]] = {}  # per language: name, summary, what_to_expect, preparation, aftercare
     active: bool = True
 
 
@@ -147,6 +148,7 @@ class ClientContact(BaseModel):
     name: str
     email: str
     phone: str | None = None
+    locale: str = "en"
 
 
 class BookingRequested(Payload):
@@ -186,6 +188,7 @@ class BookingConfirmed(Payload):
     therapist_name: str
     therapist_email: str
     client: ClientContact
+    short_reminder: bool = False  # the client also wants a reminder shortly before the visit
 
 
 class BookingRescheduled(BookingConfirmed):
@@ -210,6 +213,7 @@ class BookingCancelled(Payload):
     late: bool
     therapist_code: str | None = None
     client: ClientContact
+    free_cancellation_hours: int = 24
 
 
 class BookingClosed(Payload):
@@ -233,6 +237,7 @@ class BookingRejected(Payload):
     timezone: str
     reason: str
     client: ClientContact
+    location: str = "main"
 
 
 EVENT_TYPES: dict[str, type[Payload]] = {

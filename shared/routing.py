@@ -10,16 +10,15 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "catalog.treatment_published": ("booking.on_treatment_published", "notifications.on_treatment_published"),
     "catalog.resource_published": ("booking.on_resource_published",),
     "catalog.therapist_published": ("booking.on_therapist_published",),
-    "catalog.location_published": ("booking.on_location_published",),
+    "catalog.location_published": ("booking.on_location_published", "notifications.on_location_published"),
     "catalog.resync_requested": ("catalog.on_resync_requested",),
     "booking.requested": ("booking.reserve_resources",),
     "booking.resources_reserved": ("booking.assign_therapist",),
     "booking.confirmed": ("notifications.on_booking_confirmed",),
     "booking.rejected": ("notifications.on_booking_rejected",),
-    # Announced for every state change; no consumer yet (lifecycle emails are the notifications issue's).
-    "booking.rescheduled": (),
-    "booking.cancelled": (),
-    "booking.closed": (),
+    "booking.rescheduled": ("notifications.on_booking_rescheduled",),
+    "booking.cancelled": ("notifications.on_booking_cancelled",),
+    "booking.closed": (),  # announced for every state change; nobody needs this one yet
 }
 
 # Periodic work the scheduler sends by name: (task, seconds between runs).
@@ -29,6 +28,8 @@ SCHEDULE: dict[str, tuple[str, float]] = {
     "notifications-relay": ("notifications.relay_outbox", 2.0),
     "booking-stale-pending": ("booking.resolve_stale_pending", 30.0),
     "notifications-due": ("notifications.send_due", 10.0),
+    "notifications-reminders": ("notifications.owe_reminders", 60.0),
+    "notifications-day-schedules": ("notifications.owe_day_schedules", 300.0),
 }
 
 SERVICES = ("catalog", "booking", "notifications")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import partial
 
+import httpx
+
 from services.notifications.adapters import mailer
 from services.notifications.config import get_settings
-from services.notifications.service_layer.handlers import Send
+from services.notifications.service_layer.handlers import Alternatives, MailSettings, Send
 from shared.db import Database
 
 database = Database(lambda: get_settings().database_url)
@@ -30,6 +33,29 @@ def smtp_send() -> Send:
     return partial(mailer.send, config)
 
 
-def mail_domain() -> str:
-    """Message-IDs are made under the sender's domain."""
-    return parseaddr(get_settings().mail_from)[1].rpartition("@")[2] or "clinic.invalid"
+def mail_settings() -> MailSettings:
+    s = get_settings()
+    sender = parseaddr(s.mail_from)[1] or "bookings@clinic.invalid"
+    return MailSettings(
+        domain=sender.rpartition("@")[2] or "clinic.invalid",
+        sender=sender,
+        clinic_name=s.clinic_name,
+        manage_url=s.manage_url,
+    )
+
+
+def alternatives() -> Alternatives:
+    """Free starts after a refused one, asked of the booking service over HTTP (its own API)."""
+    base = get_settings().booking_url.rstrip("/")
+
+    def find(treatment: str, after: datetime, location: str) -> list[datetime]:
+        answer = httpx.get(
+            f"{base}/availability",
+            params={"treatment": treatment, "date": (after - timedelta(hours=12)).date().isoformat(), "days": 4,
+                    "location": location},
+            timeout=5,
+        )  # fmt: skip
+        answer.raise_for_status()
+        return [s for s in map(datetime.fromisoformat, answer.json()["slots"]) if s > after]
+
+    return find

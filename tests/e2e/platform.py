@@ -71,6 +71,7 @@ def start_platform(
     workdir: Path, redis_url: str, database_urls: dict[str, str], smtp: SmtpSink, booking_workers: int = 2
 ) -> Platform:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    booking_port = free_port()
     env.update(
         REDIS_URL=redis_url,
         SMTP_HOST=smtp.host,
@@ -79,6 +80,7 @@ def start_platform(
         CLINIC_TIMEZONE=TZ.key,
         NOTIFICATIONS_RETRY_BASE_SECONDS="1",
         BOOKING_STALE_PENDING_SECONDS="20",
+        BOOKING_URL=f"http://127.0.0.1:{booking_port}",
         PYTHONPATH=str(ROOT),
         **{f"{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
     )
@@ -101,7 +103,7 @@ def start_platform(
                     "--loglevel", "INFO", "--without-gossip", "--without-mingle",
                 ],
             )  # fmt: skip
-            port = free_port()
+            port = booking_port if service == "booking" else free_port()
             platform.urls[service] = f"http://127.0.0.1:{port}"
             workers = "2" if service == "booking" else "1"
             _spawn(

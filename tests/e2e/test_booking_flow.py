@@ -63,7 +63,8 @@ def test_back_leg_cupping_is_confirmed_with_room_kit_therapist_and_emailed(platf
     assert booking["therapist"] in CUPPING_THERAPISTS
     assert booking["start"] == start.isoformat()
     mail = wait_until(lambda: mails_to(platform, client), message="no confirmation email")[0]
-    assert mail.get_content_type() == "multipart/alternative"
+    assert mail.get_content_type() == "multipart/mixed"  # text and HTML alternatives, then the calendar entry
+    assert [p.get_content_type() for p in mail.iter_parts()] == ["multipart/alternative", "text/calendar"]
     assert "Confirmed" in mail["Subject"] and "Back & Leg + Cupping" in mail["Subject"]
     assert mail["X-Correlation-ID"] == correlation  # the request's id followed the booking to the email
     assert accepted["id"] in mail["Message-ID"]

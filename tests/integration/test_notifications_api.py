@@ -46,7 +46,11 @@ class NotificationsApi:
         """booking.confirmed arrives, in a new envelope each time, as the broker would deliver it."""
         with transaction(self.writer) as session:
             handlers.on_booking_confirmed(
-                session, Envelope.wrap(confirmed, "test"), domain="clinic.example", clinic_name="The Clinic"
+                session,
+                Envelope.wrap(confirmed, "test"),
+                handlers.MailSettings(
+                    domain="clinic.example", sender="bookings@clinic.example", clinic_name="The Clinic"
+                ),
             )
 
     def confirm(self, client_email: str, therapist_email: str = ANNA) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy import false as sa_false
 
 from shared.db import new_metadata
 from shared.outbox import Outbox
@@ -35,6 +36,8 @@ booking = Table(
     Column("client_name", String(200), nullable=False),
     Column("client_email", String(320), nullable=False),
     Column("client_phone", String(40), nullable=True),
+    Column("client_locale", String(10), nullable=False, server_default="en"),
+    Column("short_reminder", Boolean, nullable=False, server_default=sa_false()),
     Column("token_hash", String(64), nullable=False),
     Column("resources", JSON, nullable=False),
     Column("therapist", String(64), nullable=True),

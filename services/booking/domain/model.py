@@ -33,6 +33,7 @@ class Client:
     name: str
     email: str
     phone: str | None = None
+    locale: str = "en"
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Booking:
     reason: str | None = None
     requested_therapist: str | None = None  # None: any qualified therapist
     location: str = "main"
+    short_reminder: bool = False
     late_cancellation: bool | None = None
 
     def _move(self, to: Status) -> None:

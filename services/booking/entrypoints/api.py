@@ -84,10 +84,13 @@ def create_booking(body: BookingCreate, session: SessionDep, background: Backgro
     request = handlers.BookingRequest(
         treatment=body.treatment,
         start=body.start,
-        client=Client(name=body.client.name, email=str(body.client.email), phone=body.client.phone),
+        client=Client(
+            name=body.client.name, email=str(body.client.email), phone=body.client.phone, locale=body.client.locale
+        ),
         correlation_id=correlation_id.get(),
         therapist=body.therapist,
         location=body.location,
+        short_reminder=body.reminder_2h,
     )
     booking, token = handlers.request_booking(session, request, rules(), datetime.now(UTC))
     background.add_task(relay_now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
@@ -16,6 +17,7 @@ class ClientIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=_NO_LINE_BREAKS, examples=["Maria Schmidt"])
     email: EmailStr = Field(examples=["maria@example.com"])
     phone: str | None = Field(None, max_length=40, pattern=r"^\+?[0-9 ()/-]{3,40}$", examples=["+49 30 1234567"])
+    locale: Literal["en", "de"] = Field("en", description="language of the emails")
 
 
 class BookingCreate(BaseModel):
@@ -29,6 +31,7 @@ class BookingCreate(BaseModel):
         None, max_length=64, description="a therapist's code, or omit for any qualified therapist", examples=[None]
     )
     location: str | None = Field(None, max_length=64, description="omit when the clinic has one location")
+    reminder_2h: bool = Field(False, description="also send a short reminder 2 hours before the visit")
 
 
 class RescheduleRequest(BaseModel):

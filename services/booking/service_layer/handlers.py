@@ -55,6 +55,7 @@ class BookingRequest:
     correlation_id: str
     therapist: str | None = None  # None: any qualified therapist
     location: str | None = None  # None: the clinic's only location
+    short_reminder: bool = False
 
 
 def location_rules(session: Session, code: str | None, defaults: BookingRules) -> BookingRules:
@@ -123,6 +124,7 @@ def request_booking(
         correlation_id=request.correlation_id,
         requested_therapist=request.therapist,
         location=rules.location,
+        short_reminder=request.short_reminder,
     )
     repository.add(session, booking)
     outbox.add(
@@ -253,6 +255,7 @@ def _reject(
             timezone=rules.tz.key,
             reason=reason,
             client=ClientContact(**asdict(booking.client)),
+            location=booking.location,
         ),
         booking.correlation_id,
     )
@@ -318,6 +321,7 @@ def _slot_facts(session: Session, booking: Booking, treatment: TreatmentSpec, ru
         "therapist_name": therapist.name,
         "therapist_email": therapist.email,
         "client": ClientContact(**asdict(booking.client)),
+        "short_reminder": booking.short_reminder,
     }
 
 
@@ -393,6 +397,7 @@ def cancel(
             late=bool(booking.late_cancellation),
             therapist_code=therapist,
             client=ClientContact(**asdict(booking.client)),
+            free_cancellation_hours=int(free_until.total_seconds() // 3600),
         ),
         booking.correlation_id,
     )

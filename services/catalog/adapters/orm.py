@@ -25,6 +25,7 @@ treatment = Table(
     Column("preparation", JSON, nullable=False),
     Column("aftercare", JSON, nullable=False),
     Column("details", JSON, nullable=False),
+    Column("translations", JSON, nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False),
     Column("updated_at", DateTime, nullable=False, default=utcnow),
 )

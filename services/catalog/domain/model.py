@@ -53,6 +53,8 @@ class Treatment:
     preparation: list[str] = field(default_factory=list)
     aftercare: list[str] = field(default_factory=list)
     details: dict[str, object] = field(default_factory=dict)
+    # Client-facing texts in other languages: {"de": {"name": ..., "summary": ..., "what_to_expect": [...], ...}}
+    translations: dict[str, dict[str, object]] = field(default_factory=dict)
     active: bool = True
 
     def validate(self) -> None:

@@ -49,6 +49,37 @@ BACK_LEG_CUPPING = Treatment(
         "Drink plenty of water for the rest of the day.",
         "Many clients with sciatica notice clear relief after a single session.",
     ],
+    translations={
+        "de": {
+            "name": "Medizinische Massage: Rücken & Beine + Schröpfen",
+            "summary": (
+                "Eine 45-minütige medizinische Behandlung der gesamten Körperrückseite, von der Lendenwirbelsäule "
+                "bis zu den Fußsohlen, kombiniert aus manueller medizinischer Massage und Schröpfen."
+            ),
+            "what_to_expect": [
+                "Wir beginnen am unteren Rücken mit langsamem, tiefem Druck auf die Muskeln, die Sie aufrecht "
+                "halten (Quadratus lumborum und Rückenstrecker), wo sich oft Triggerpunkte bilden.",
+                "Danach folgt die Gesäßmuskulatur, vor allem der mittlere Gesäßmuskel, dessen Schmerz sich oft "
+                "wie ein Hüftproblem anfühlt.",
+                "Bei ischiasartigen Beschwerden löst die Therapeutin oder der Therapeut den Piriformis und die "
+                "tiefen Hüftrotatoren, die auf den Ischiasnerv drücken können.",
+                "Schröpfgläser kommen auf den unteren Rücken und entlang des IT-Bands; der Unterdruck lockert "
+                "festes Bindegewebe.",
+                "Zum Schluss die Beine: hintere und vordere Oberschenkel, beide Wadenmuskeln und die Fußsohle.",
+            ],
+            "preparation": [
+                "Tragen oder bringen Sie bequeme Kleidung mit; kurze Hosen erleichtern die Arbeit an den Beinen.",
+                "Bitte kommen Sie 10 Minuten früher, damit wir besprechen können, wo es weh tut.",
+            ],
+            "aftercare": [
+                "Schröpfen kann runde Abdrücke auf der Haut hinterlassen; sie sind harmlos und verblassen "
+                "innerhalb einiger Tage.",
+                "Trinken Sie für den Rest des Tages reichlich Wasser.",
+                "Viele Kundinnen und Kunden mit Ischiasbeschwerden spüren schon nach einer Sitzung deutliche "
+                "Erleichterung.",
+            ],
+        }
+    },
     details={
         "areas": ["lower back", "glutes", "hips", "hamstrings", "quadriceps", "calves", "feet"],
         "techniques": ["deep sustained pressure", "neuromuscular trigger-point release", "cupping"],
@@ -95,6 +126,20 @@ BACK_NECK = Treatment(
         "Please arrive 10 minutes early.",
     ],
     aftercare=["Drink some water and keep the neck warm for the rest of the day."],
+    translations={
+        "de": {
+            "name": "Medizinische Massage: Rücken & Nacken",
+            "summary": "Eine 30-minütige medizinische Massage für Schultern, Nacken und oberen Rücken.",
+            "what_to_expect": [
+                "Die Behandlung umfasst Schultern, Nacken und oberen Rücken mit Techniken der medizinischen Massage.",
+            ],
+            "preparation": [
+                "Tragen Sie Kleidung, die Nacken und Schultern gut zugänglich lässt.",
+                "Bitte kommen Sie 10 Minuten früher.",
+            ],
+            "aftercare": ["Trinken Sie etwas Wasser und halten Sie den Nacken für den Rest des Tages warm."],
+        }
+    },
     details={"areas": ["shoulders", "neck", "upper back"]},
 )
 

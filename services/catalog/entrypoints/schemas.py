@@ -52,6 +52,9 @@ class TreatmentIn(BaseModel):
     preparation: list[str] = []
     aftercare: list[str] = []
     details: dict[str, Any] = {}
+    translations: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description='client-facing texts per language, e.g. {"de": {"summary": "..."}}'
+    )
     active: bool = True
 
 

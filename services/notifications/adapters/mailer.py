@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from services.notifications.domain.messages import Mail, safe_header
+from services.notifications.domain.messages import Mail, UnsafeHeader, safe_header
 
 
 class TransientFailure(Exception):
@@ -43,11 +43,27 @@ def build_message(mail: Mail, mail_from: str) -> EmailMessage:
         message["X-Correlation-ID"] = safe_header(mail.correlation_id)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
+    if mail.attachments:
+        # multipart/mixed: the text/HTML alternatives first, then the calendar entry.
+        message.make_mixed()
+        for attachment in mail.attachments:
+            maintype, _, rest = attachment.content_type.partition("/")
+            subtype, *params = [part.strip() for part in rest.split(";")]
+            message.add_attachment(
+                attachment.data,
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment.filename,
+                params=dict(p.split("=", 1) for p in params if p and not p.startswith("charset")),
+            )
     return message
 
 
 def send(config: SmtpConfig, mail: Mail) -> None:
-    message = build_message(mail, config.mail_from)
+    try:
+        message = build_message(mail, config.mail_from)
+    except UnsafeHeader as error:
+        raise PermanentFailure(f"not sent: {error}") from error
     try:
         client: smtplib.SMTP
         if config.use_ssl:

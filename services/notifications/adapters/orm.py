@@ -15,7 +15,7 @@ delivery = Table(
     "delivery",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("booking_id", String(36), nullable=False, index=True),
+    Column("booking_id", String(100), nullable=False, index=True),  # a day schedule's id: day:<date>:<therapist>
     Column("kind", String(40), nullable=False),
     Column("recipient", String(320), nullable=False, index=True),
     Column("booking_version", Integer, nullable=False),
@@ -44,5 +44,41 @@ treatment_info = Table(
     Column("what_to_expect", JSON, nullable=False),
     Column("preparation", JSON, nullable=False),
     Column("aftercare", JSON, nullable=False),
+    Column("translations", JSON, nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False),
+)
+
+# What notifications knows of each booking, from booking events: enough for reminders, day schedules,
+# reschedule and cancellation emails without asking the booking service.
+appointment = Table(
+    "appointment",
+    metadata,
+    Column("booking_id", String(36), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # active | cancelled
+    Column("treatment", String(64), nullable=False),
+    Column("treatment_name", String(200), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("start_at", DateTime, nullable=False, index=True),  # naive UTC
+    Column("end_at", DateTime, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("resource_names", JSON, nullable=False),
+    Column("therapist_code", String(64), nullable=False),
+    Column("therapist_name", String(200), nullable=False),
+    Column("therapist_email", String(320), nullable=False),
+    Column("client_name", String(200), nullable=False),
+    Column("client_email", String(320), nullable=False),
+    Column("client_locale", String(10), nullable=False),
+    Column("short_reminder", Boolean, nullable=False),
+    Column("changed_at", DateTime, nullable=False),  # when the current version was confirmed
+)
+
+location_info = Table(
+    "location_info",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("address", Text, nullable=False),
 )

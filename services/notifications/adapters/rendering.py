@@ -25,10 +25,16 @@ def environment() -> Environment:
     )
 
 
-def render(kind: Kind, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject (one line), plain text and HTML for a message kind."""
+def render(kind: Kind, context: dict[str, Any], locale: str = "en") -> tuple[str, str, str]:
+    """Subject (one line), plain text and HTML for a message kind in the client's language.
+
+    English templates are `subject.txt`, `body.txt`, `body.html`; another language adds its code
+    (`body.de.html`) and falls back to English where a template is missing."""
     env = environment()
-    subject = " ".join(env.get_template(f"{kind.value}/subject.txt").render(context).split())
-    text = env.get_template(f"{kind.value}/body.txt").render(context)
-    html = env.get_template(f"{kind.value}/body.html").render(context)
-    return subject, text, html
+
+    def one(name: str, extension: str) -> str:
+        candidates = [f"{kind.template}/{name}.{locale}.{extension}", f"{kind.template}/{name}.{extension}"]
+        return env.select_template(candidates if locale != "en" else candidates[1:]).render(context)
+
+    subject = " ".join(one("subject", "txt").split())
+    return subject, one("body", "txt"), one("body", "html")

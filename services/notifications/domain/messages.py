@@ -11,7 +11,27 @@ from enum import StrEnum
 class Kind(StrEnum):
     BOOKING_CONFIRMED = "booking_confirmed"
     THERAPIST_ASSIGNED = "therapist_assigned"
+    BOOKING_REMINDER = "booking_reminder"
+    BOOKING_REMINDER_SHORT = "booking_reminder_short"
+    BOOKING_RESCHEDULED = "booking_rescheduled"
+    BOOKING_CANCELLED = "booking_cancelled"
     BOOKING_REJECTED = "booking_rejected"
+    THERAPIST_DAY_SCHEDULE = "therapist_day_schedule"
+
+    @property
+    def template(self) -> str:
+        """The template folder: both reminders share one set of templates."""
+        return "booking_reminder" if self is Kind.BOOKING_REMINDER_SHORT else self.value
+
+
+# Messages that carry the visit as an iCalendar attachment, and the method calendar programs act on.
+CALENDAR_METHOD = {
+    Kind.BOOKING_CONFIRMED: "REQUEST",
+    Kind.THERAPIST_ASSIGNED: "REQUEST",
+    Kind.BOOKING_RESCHEDULED: "REQUEST",
+    Kind.BOOKING_CANCELLED: "CANCEL",
+}
+LOCALES = ("en", "de")
 
 
 class DeliveryStatus(StrEnum):
@@ -44,6 +64,13 @@ def retry_delay(attempt: int, base_seconds: float, cap_seconds: float = 3600.0) 
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Mail:
     to: str
     subject: str
@@ -51,3 +78,9 @@ class Mail:
     html: str
     message_id: str
     correlation_id: str = ""
+    attachments: tuple[Attachment, ...] = ()
+
+
+def calendar_sequence(booking_version: int) -> int:
+    """RFC 5545 SEQUENCE from the booking's version: 0 when first confirmed (version 2), then +1 per change."""
+    return max(booking_version - 2, 0)
