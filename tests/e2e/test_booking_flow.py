@@ -105,6 +105,13 @@ def test_thirty_clients_racing_for_one_slot_never_share_a_room_kit_or_therapist(
         subjects = [m["Subject"] for m in mails_to(platform, by_id[outcome["id"]])]
         expected = "Confirmed" if outcome["status"] == "confirmed" else "could not confirm"
         assert len(subjects) == 1 and expected in subjects[0], (outcome, subjects)
+    # A refusal offers times that were free when it was sent, looked up from the booking API.
+    refusal = (
+        next(mails_to(platform, by_id[o["id"]])[0] for o in outcomes if o["status"] == "rejected")
+        .get_body(preferencelist=("plain",))
+        .get_content()
+    )
+    assert "These times are free right now:" in refusal
 
 
 def _assert_no_overlapping_claims(platform: Platform, start: datetime) -> None:
