@@ -208,3 +208,20 @@ def test_a_booking_whose_message_was_lost_does_not_stay_pending(platform: Platfo
 
     assert wait_until(status, timeout=60, message="the lost booking stayed pending") == "confirmed"
     wait_until(lambda: mails_to(platform, client), message="the confirmation email never came")
+
+
+def test_no_log_line_carries_a_clients_name_email_or_token(platform: Platform) -> None:
+    name, email = f"Private Person {uuid.uuid4().hex[:6]}", f"private-{uuid.uuid4().hex[:8]}@example.com"
+    answer = httpx.post(
+        f"{platform.booking}/bookings",
+        json={"treatment": TREATMENT, "start": local(weekday(11), 13).isoformat(),
+              "client": {"name": name, "email": email, "phone": "+49 30 555 0101"}},
+    )  # fmt: skip
+    accepted = answer.json()
+    assert settled(platform, accepted)["status"] in ("confirmed", "rejected")
+    wait_until(lambda: mails_to(platform, email), message="no email")
+    logs = {path.name: path.read_text(errors="replace") for path in platform.logs.glob("*.log")}
+    assert logs and any(accepted["id"] in text for text in logs.values())  # the logs do speak of the booking
+    for file, text in logs.items():
+        for secret in (name, email, "555 0101", accepted["token"]):
+            assert secret not in text, f"{file} shows {secret!r}"

@@ -98,7 +98,6 @@ def create_booking(body: BookingCreate, session: SessionDep, background: Backgro
 
 
 TokenHeader = Annotated[str | None, Header(description="The token from POST /bookings")]
-TokenQuery = Annotated[str | None, Query(description="Alternative to the X-Booking-Token header")]
 
 
 def _authorised(
@@ -108,7 +107,7 @@ def _authorised(
     if staff_allowed and is_staff_key(api_key, settings().admin_api_key):
         return handlers.get_booking(session, booking_id, None), True
     if not token:
-        raise NotFound("this booking needs its token (X-Booking-Token header or ?token=)")
+        raise NotFound("this booking needs its token in the X-Booking-Token header")
     return handlers.get_booking(session, booking_id, token), False
 
 
@@ -117,10 +116,9 @@ def read_booking(
     booking_id: str,
     session: ReadSessionDep,
     x_booking_token: TokenHeader = None,
-    token: TokenQuery = None,
     x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
 ) -> BookingPublic:
-    booking, _ = _authorised(session, booking_id, x_booking_token or token, x_api_key)
+    booking, _ = _authorised(session, booking_id, x_booking_token, x_api_key)
     return _public(session, booking)
 
 
