@@ -10,6 +10,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -442,3 +443,27 @@ def _treatment(slug: str) -> TreatmentSpec:
         required_skills=list(spec.required_skills),
         buffer_minutes=dict(spec.buffer_minutes),
     )
+
+
+def test_a_retried_request_with_the_same_idempotency_key_makes_one_booking(api: BookingApi) -> None:
+    body = request(start=SLOT)
+    key = {"Idempotency-Key": f"attempt-{uuid.uuid4()}"}
+    first, again = api.ask(body, key), api.ask(body, key)
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    # The answer that reached the client last carries the token that works now.
+    assert api.read(first.json()["id"], again.json()["token"]).status_code == 200
+    assert api.read(first.json()["id"], first.json()["token"]).status_code == 404
+    other = api.ask(request(start=SLOT, treatment="back-neck"), key)
+    assert other.status_code == 422 and "different booking request" in other.json()["detail"]
+
+
+def test_concurrent_twins_with_one_idempotency_key_make_one_booking(api: BookingApi) -> None:
+    body = request(start=SLOT)
+    key = {"Idempotency-Key": f"attempt-{uuid.uuid4()}"}
+    before = api.booking_count()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: api.ask(body, key), range(6)))
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert api.booking_count() == before + 1

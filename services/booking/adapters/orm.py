@@ -45,6 +45,9 @@ booking = Table(
     Column("late_cancellation", Boolean, nullable=True),
     Column("reason", Text, nullable=True),
     Column("correlation_id", String(64), nullable=False),
+    # A client's retry with the same Idempotency-Key finds this booking instead of making a second one.
+    Column("idempotency_key", String(100), nullable=True, unique=True),
+    Column("request_fingerprint", String(64), nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_booking_start_status", "start_at", "status"),

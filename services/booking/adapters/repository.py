@@ -52,9 +52,24 @@ def _row_values(booking: Booking) -> dict[str, Any]:
     }
 
 
-def add(session: Session, booking: Booking) -> None:
-    now = utcnow()
-    session.execute(insert(orm.booking).values(id=booking.id, created_at=now, **_row_values(booking)))
+def add(session: Session, booking: Booking, idempotency: tuple[str, str] | None = None) -> bool:
+    """Insert a new booking; False (and nothing written) when its idempotency key is already taken."""
+    key, fingerprint = idempotency or (None, None)
+    values = {"id": booking.id, "created_at": utcnow(), "idempotency_key": key, "request_fingerprint": fingerprint}
+    try:
+        with session.begin_nested():
+            session.execute(insert(orm.booking).values(**values, **_row_values(booking)))
+    except IntegrityError:
+        if key is None:
+            raise
+        return False
+    return True
+
+
+def by_idempotency_key(session: Session, key: str) -> tuple[Booking, str] | None:
+    """The booking a key made, with the fingerprint of the request that made it."""
+    row = session.execute(select(orm.booking).where(orm.booking.c.idempotency_key == key)).first()
+    return (_booking(row), row.request_fingerprint) if row else None
 
 
 def save(session: Session, booking: Booking) -> None:

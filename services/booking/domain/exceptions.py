@@ -16,3 +16,7 @@ class NotFound(BookingError):
 
 class SlotUnavailable(BookingError):
     """The slot asked for cannot be had now; nothing was changed."""
+
+
+class AlreadyRequested(BookingError):
+    """A concurrent request with the same idempotency key made the booking first."""

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request, status
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from services.booking.adapters.orm import outbox
 from services.booking.bootstrap import read_session_factory, rules, session_factory
 from services.booking.config import get_settings as settings
-from services.booking.domain.exceptions import IllegalTransition, InvalidRequest, NotFound, SlotUnavailable
+from services.booking.domain.exceptions import (
+    AlreadyRequested,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+    SlotUnavailable,
+)
 from services.booking.domain.model import Booking, Client
 from services.booking.entrypoints.schemas import (
     Availability,
@@ -79,8 +86,27 @@ def _public(session: Session, booking: Booking) -> BookingPublic:
 
 
 @app.post("/bookings", status_code=status.HTTP_202_ACCEPTED, response_model=BookingAccepted, tags=["bookings"])
-def create_booking(body: BookingCreate, session: SessionDep, background: BackgroundTasks) -> BookingAccepted:
+def create_booking(
+    body: BookingCreate,
+    session: SessionDep,
+    background: BackgroundTasks,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=100,
+            description="any unique string per booking attempt: a retry with the same key returns the same "
+            "booking (with a new token) instead of making a second one",
+        ),
+    ] = None,
+) -> BookingAccepted:
     """Ask for a slot. The booking is `pending` until workers confirm or reject it (poll GET)."""
+    idempotency = (
+        (idempotency_key, hashlib.sha256(body.model_dump_json().encode()).hexdigest()) if idempotency_key else None
+    )
+    if idempotency and (earlier := handlers.replay(session, *idempotency)):
+        response.headers["Idempotent-Replayed"] = "true"
+        return _accepted(*earlier)
     request = handlers.BookingRequest(
         treatment=body.treatment,
         start=body.start,
@@ -92,8 +118,19 @@ def create_booking(body: BookingCreate, session: SessionDep, background: Backgro
         location=body.location,
         short_reminder=body.reminder_2h,
     )
-    booking, token = handlers.request_booking(session, request, rules(), datetime.now(UTC))
+    try:
+        booking, token = handlers.request_booking(session, request, rules(), datetime.now(UTC), idempotency)
+    except AlreadyRequested:  # a concurrent twin with the same key won the race
+        assert idempotency is not None
+        twin = handlers.replay(session, *idempotency)
+        assert twin is not None
+        response.headers["Idempotent-Replayed"] = "true"
+        return _accepted(*twin)
     background.add_task(relay_now)
+    return _accepted(booking, token)
+
+
+def _accepted(booking: Booking, token: str) -> BookingAccepted:
     return BookingAccepted(id=booking.id, status=booking.status, token=token, links={"self": f"/bookings/{booking.id}"})
 
 

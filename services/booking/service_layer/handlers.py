@@ -25,7 +25,13 @@ from services.booking.adapters.orm import outbox
 from services.booking.domain.allocation import Taken, available_starts, free_resources, free_therapists
 from services.booking.domain.calendar import CELL_MINUTES, BookingRules, cell_of, claim_cells
 from services.booking.domain.catalog import KIND_NAMES, THERAPIST, TreatmentSpec, resource_kind
-from services.booking.domain.exceptions import IllegalTransition, InvalidRequest, NotFound, SlotUnavailable
+from services.booking.domain.exceptions import (
+    AlreadyRequested,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+    SlotUnavailable,
+)
 from services.booking.domain.model import Booking, Client, Status
 from shared.events import (
     BookingCancelled,
@@ -99,9 +105,16 @@ def _treatment(session: Session, slug: str) -> TreatmentSpec:
 
 
 def request_booking(
-    session: Session, request: BookingRequest, defaults: BookingRules, now: datetime
+    session: Session,
+    request: BookingRequest,
+    defaults: BookingRules,
+    now: datetime,
+    idempotency: tuple[str, str] | None = None,
 ) -> tuple[Booking, str]:
-    """Store a pending booking and announce it; returns the booking and its access token (shown once)."""
+    """Store a pending booking and announce it; returns the booking and its access token (shown once).
+
+    With `idempotency` (the client's key, a fingerprint of its request) a concurrent twin that got
+    there first raises AlreadyRequested; `replay` then answers with the twin's booking."""
     treatment = _treatment(session, request.treatment)
     rules = location_rules(session, request.location, defaults)
     problem = rules.problem_with(request.start, now)
@@ -126,12 +139,28 @@ def request_booking(
         location=rules.location,
         short_reminder=request.short_reminder,
     )
-    repository.add(session, booking)
+    if not repository.add(session, booking, idempotency):
+        raise AlreadyRequested("a request with this Idempotency-Key made a booking already")
     outbox.add(
         session,
         BookingRequested(booking_id=booking.id, treatment=booking.treatment, start=booking.start, end=booking.end),
         booking.correlation_id,
     )
+    return booking, token
+
+
+def replay(session: Session, key: str, fingerprint: str) -> tuple[Booking, str] | None:
+    """The booking an earlier request with this key made, with a fresh token (the client lost the first
+    answer, so the old token is replaced); None for a new key. A key reused for another request is refused."""
+    found = repository.by_idempotency_key(session, key)
+    if found is None:
+        return None
+    booking, earlier = found
+    if earlier != fingerprint:
+        raise InvalidRequest("this Idempotency-Key was used for a different booking request")
+    token = secrets.token_urlsafe(32)
+    booking.token_hash = hash_token(token)
+    repository.save(session, booking)
     return booking, token
 
 

@@ -1,0 +1,53 @@
+"""Two requests with one Idempotency-Key racing each other make one booking, on both databases."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from services.booking.adapters import orm
+from services.booking.domain.exceptions import AlreadyRequested
+from services.booking.domain.model import Client
+from services.booking.service_layer import handlers
+from shared.db import SessionFactory, transaction
+from tests.integration.booking.test_lifecycle import RULES, at, weekday
+
+
+def test_the_twin_that_loses_the_race_answers_with_the_winners_booking(booking_factory: SessionFactory) -> None:
+    key = (f"key-{uuid.uuid4()}", "fingerprint-of-the-request")
+    request = handlers.BookingRequest(
+        treatment="back-leg-cupping", start=at(weekday(3), 13),
+        client=Client(name="Twin", email="twin@example.com"), correlation_id="twin",
+    )  # fmt: skip
+    inserted = threading.Event()
+    answers: dict[str, object] = {}
+
+    def first() -> None:
+        with transaction(booking_factory) as session:
+            answers["first"] = handlers.request_booking(session, request, RULES, datetime.now(UTC), key)[0].id
+            inserted.set()  # holds its transaction open a moment while the twin tries
+            threading.Event().wait(0.5)
+
+    def twin() -> None:
+        inserted.wait(10)
+        try:
+            with transaction(booking_factory) as session:
+                handlers.request_booking(session, request, RULES, datetime.now(UTC), key)
+            answers["twin"] = "made a second booking"
+        except AlreadyRequested:
+            with transaction(booking_factory) as session:
+                replayed = handlers.replay(session, *key)
+            answers["twin"] = replayed[0].id if replayed else None
+
+    threads = [threading.Thread(target=first), threading.Thread(target=twin)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers["twin"] == answers["first"]
+    with transaction(booking_factory) as session:
+        count = session.execute(select(func.count()).where(orm.booking.c.idempotency_key == key[0])).scalar_one()
+    assert count == 1
