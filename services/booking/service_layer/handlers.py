@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -290,16 +291,28 @@ def _reject(
     )
 
 
-def reserve_resources(session: Session, booking_id: str, defaults: BookingRules) -> None:
-    """Saga step 1: hold a free resource of every kind the treatment needs, or reject."""
+def _step_ready(
+    session: Session, booking_id: str, defaults: BookingRules, waiting: Callable[[Booking], bool]
+) -> tuple[Booking, TreatmentSpec, BookingRules] | None:
+    """The booking, its treatment and rules when it waits for this saga step; None (a repeat) otherwise.
+    A treatment withdrawn meanwhile rejects the booking."""
     booking = repository.get(session, booking_id)
-    if booking is None or not booking.awaiting_resources:
-        return
+    if booking is None or not waiting(booking):
+        return None
     rules = location_rules(session, booking.location, defaults)
     treatment = repository.treatment(session, booking.treatment)
     if treatment is None:
         _reject(session, booking, None, "this treatment is no longer offered", rules)
+        return None
+    return booking, treatment, rules
+
+
+def reserve_resources(session: Session, booking_id: str, defaults: BookingRules) -> None:
+    """Saga step 1: hold a free resource of every kind the treatment needs, or reject."""
+    ready = _step_ready(session, booking_id, defaults, lambda b: b.awaiting_resources)
+    if ready is None:
         return
+    booking, treatment, rules = ready
     held = _hold_resources(session, booking.id, treatment, booking.start, set(), {}, rules.location)
     if isinstance(held, str):
         _reject(session, booking, treatment, f"{held} at {_when(booking.start, rules.tz)}", rules)
@@ -311,14 +324,10 @@ def reserve_resources(session: Session, booking_id: str, defaults: BookingRules)
 
 def assign_therapist(session: Session, booking_id: str, defaults: BookingRules) -> None:
     """Saga step 2: hold a qualified, working, free therapist and confirm; else release and reject."""
-    booking = repository.get(session, booking_id)
-    if booking is None or not booking.awaiting_therapist:
+    ready = _step_ready(session, booking_id, defaults, lambda b: b.awaiting_therapist)
+    if ready is None:
         return
-    rules = location_rules(session, booking.location, defaults)
-    treatment = repository.treatment(session, booking.treatment)
-    if treatment is None:
-        _reject(session, booking, None, "this treatment is no longer offered", rules)
-        return
+    booking, treatment, rules = ready
     therapist = _hold_therapist(session, booking, treatment, booking.start, rules, set(), None)
     if therapist is None:
         reason = f"{_no_therapist_reason(session, booking, treatment)} at {_when(booking.start, rules.tz)}"

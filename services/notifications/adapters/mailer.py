@@ -5,7 +5,10 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate
 
 from services.notifications.domain.messages import Mail, UnsafeHeader, safe_header
@@ -31,9 +34,30 @@ class SmtpConfig:
     timeout: float = 15.0
 
 
+class _WholeWordSubjects(EmailPolicy):
+    """Python 3.11's folder drops the space between two RFC 2047 encoded words it makes of a non-ASCII
+    subject ("Massage: Rücken" arrives as "Massage:Rücken"); email.header.Header encodes the spaces
+    inside the words, so German subjects reach the reader intact."""
+
+    def _encode_subject(self, name: str, value: str) -> str | None:
+        if name.lower() != "subject" or str(value).isascii():
+            return None
+        return f"{name}: {Header(str(value), 'utf-8', header_name=name).encode(linesep=self.linesep)}{self.linesep}"
+
+    def fold(self, name: str, value: str) -> str:
+        return self._encode_subject(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = self._encode_subject(name, value)
+        return folded.encode("ascii") if folded else super().fold_binary(name, value)
+
+
+MAIL_POLICY = _WholeWordSubjects() + policy.SMTP
+
+
 def build_message(mail: Mail, mail_from: str) -> EmailMessage:
     """Plain text and HTML as one multipart/alternative message; headers refuse line breaks."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = safe_header(mail_from)
     message["To"] = safe_header(mail.to)
     message["Subject"] = safe_header(mail.subject)

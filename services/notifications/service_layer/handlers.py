@@ -33,6 +33,7 @@ from services.notifications.domain.messages import (
     calendar_sequence,
     message_id,
     retry_delay,
+    safe_header,
 )
 from shared.db import SessionFactory, transaction
 from shared.events import (
@@ -174,7 +175,7 @@ def owe(
 def _owe_about_visit(
     session: Session, visit: Any, kind: Kind, to_therapist: bool, settings: MailSettings, correlation_id: str,
     **extra: Any,
-) -> None:  # fmt: skip
+) -> bool:  # fmt: skip
     locale = "en" if to_therapist else visit.client_locale
     therapist, client = (visit.therapist_name, visit.therapist_email), (visit.client_name, visit.client_email)
     recipient = therapist if to_therapist else client
@@ -182,7 +183,7 @@ def _owe_about_visit(
     if kind in CALENDAR_METHOD:
         where = ", ".join(part for part in (context["location_name"], context["location_address"]) if part)
         context["calendar"] = _calendar_entry(visit, settings, kind, recipient, where)
-    owe(session, visit.booking_id, kind, recipient[1], visit.version, context, correlation_id, settings, locale)
+    return owe(session, visit.booking_id, kind, recipient[1], visit.version, context, correlation_id, settings, locale)
 
 
 # ---- what notifications knows of each visit ----------------------------------------------------
@@ -269,10 +270,11 @@ def on_booking_cancelled(session: Session, event: Envelope, settings: MailSettin
 def on_booking_rejected(session: Session, event: Envelope, settings: MailSettings) -> None:
     rejected = event.open(BookingRejected)
     locale = rejected.client.locale
+    texts = _treatment_texts(session, rejected.treatment, locale)
     context = {
         "clinic_name": settings.clinic_name,
         "booking_id": rejected.booking_id,
-        "treatment_name": rejected.treatment_name,
+        "treatment_name": texts.get("treatment_name", rejected.treatment_name),
         "client_name": rejected.client.name,
         "reason": rejected.reason,
         "when": _when(rejected.start, ZoneInfo(rejected.timezone), locale),
@@ -320,8 +322,8 @@ def owe_reminders(session: Session, now: datetime, hours: float, short_hours: fl
             if visit.changed_at > visit.start_at - opens:
                 continue
             before = int(window)
-            _owe_about_visit(session, visit, kind, False, settings, f"reminder-{visit.booking_id}", hours_before=before)
-            owed += 1
+            correlation = f"reminder-{visit.booking_id}"
+            owed += _owe_about_visit(session, visit, kind, False, settings, correlation, hours_before=before)
     return owed
 
 
@@ -345,14 +347,18 @@ def owe_day_schedules(session: Session, now: datetime, send_from_hour: int, sett
         if day == local_now.date() and local_now.time() >= time(send_from_hour):
             days.setdefault((visit.therapist_code, day), []).append(visit)
     for (therapist, day), todays in days.items():
-        context = _day_schedule(session, todays, f"day:{day.isoformat()}:{therapist}", settings)
+        # The key goes into the Message-ID: dots and dashes only.
+        context = _day_schedule(session, todays, f"day-{day.isoformat()}-{therapist}", settings)
         key, version = context["booking_id"], int(day.strftime("%Y%m%d"))
-        if owe(session, key, Kind.THERAPIST_DAY_SCHEDULE, todays[0].therapist_email, version, context, key, settings):
+        recipient = todays[0].therapist_email
+        if owe(session, key, Kind.THERAPIST_DAY_SCHEDULE, recipient, version, context, f"day-{day}", settings):
             owed += 1
     return owed
 
 
-def _day_schedule(session: Session, visits: list[Any], key: str, settings: MailSettings) -> dict[str, Any]:
+def _day_schedule(
+    session: Session, visits: list[Any], key: str, settings: MailSettings, locale: str = "en"
+) -> dict[str, Any]:
     """A therapist's visits of one local day, earliest first (therapists' emails are in English)."""
     first = visits[0]
     tz = ZoneInfo(first.timezone)
@@ -360,12 +366,12 @@ def _day_schedule(session: Session, visits: list[Any], key: str, settings: MailS
         "clinic_name": settings.clinic_name,
         "booking_id": key,
         "therapist_name": first.therapist_name,
-        "day": format_date(_utc(first.start_at).astimezone(tz), "full", locale="en"),
+        "day": format_date(_utc(first.start_at).astimezone(tz), "full", locale=locale),
         "location_name": _location(session, first.location)[0],
         "appointments": [
             {
-                "time": format_time(_utc(v.start_at).astimezone(tz), "short", locale="en"),
-                "end_time": format_time(_utc(v.end_at).astimezone(tz), "short", locale="en"),
+                "time": format_time(_utc(v.start_at).astimezone(tz), "short", locale=locale),
+                "end_time": format_time(_utc(v.end_at).astimezone(tz), "short", locale=locale),
                 "treatment_name": v.treatment_name,
                 "client_name": v.client_name,
                 "room_name": v.resource_names.get("room", ""),
@@ -401,13 +407,20 @@ def _claim_due(factory: SessionFactory, now: datetime, booking_id: str | None, l
     return claimed
 
 
-def _finish(factory: SessionFactory, row_id: int, **values: Any) -> None:
+def _finish(factory: SessionFactory, row: Any, **values: Any) -> None:
+    """Record how sending went, unless the row was claimed again meanwhile (this worker was too slow)."""
     with transaction(factory) as session:
-        session.execute(update(delivery).where(delivery.c.id == row_id).values(**values))
+        session.execute(
+            update(delivery)
+            .where(delivery.c.id == row.id, delivery.c.status == DeliveryStatus.SENDING.value,
+                   delivery.c.attempts == row.attempts + 1)
+            .values(**values)
+        )  # fmt: skip
 
 
 def compose(row: Any, settings: MailSettings, alternatives: Alternatives | None = None) -> Mail:
     """The message a delivery row stands for, rendered now in the recipient's language."""
+    safe_header(row.recipient)  # before anything, the calendar entry included, puts it in a header
     kind = Kind(row.kind)
     context = dict(row.context)
     wanted = context.pop("alternatives_for", None)
@@ -454,19 +467,24 @@ def send_due(
     for row in _claim_due(factory, utcnow(), booking_id, limit):
         attempts = row.attempts + 1
         try:
-            send(compose(row, settings, alternatives))
+            mail = compose(row, settings, alternatives)
+        except Exception as error:
+            _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=f"not sent: {error}"[:1000])
+            continue
+        try:
+            send(mail)
         except TransientFailure as error:
             if attempts >= max_attempts:
-                _finish(factory, row.id, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
+                _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
             else:
                 later = utcnow() + timedelta(seconds=retry_delay(attempts, retry_base_seconds))
-                _finish(factory, row.id, status=DeliveryStatus.QUEUED.value, next_attempt_at=later,
+                _finish(factory, row, status=DeliveryStatus.QUEUED.value, next_attempt_at=later,
                         last_error=str(error)[:1000])  # fmt: skip
             continue
         except PermanentFailure as error:
-            _finish(factory, row.id, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
+            _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
             continue
-        _finish(factory, row.id, status=DeliveryStatus.SENT.value, sent_at=utcnow(), last_error=None)
+        _finish(factory, row, status=DeliveryStatus.SENT.value, sent_at=utcnow(), last_error=None)
         sent += 1
     return sent
 
@@ -477,7 +495,7 @@ def resend(session: Session, delivery_id: int) -> bool:
         session.execute(
             update(delivery)
             .where(delivery.c.id == delivery_id, delivery.c.status.in_(["sent", "failed"]))
-            .values(status=DeliveryStatus.QUEUED.value, next_attempt_at=utcnow(), last_error=None)
+            .values(status=DeliveryStatus.QUEUED.value, next_attempt_at=utcnow(), last_error=None, attempts=0)
         ).rowcount
     )  # fmt: skip
 
@@ -520,7 +538,7 @@ def preview(
     if visit is None:
         raise LookupError(f"notifications knows no confirmed booking {booking_id!r}")
     if kind is Kind.THERAPIST_DAY_SCHEDULE:
-        context = _day_schedule(session, [visit], f"day:preview:{visit.therapist_code}", settings)
+        context = _day_schedule(session, [visit], f"day-preview-{visit.therapist_code}", settings, locale)
         recipient = visit.therapist_email
     else:
         context = {

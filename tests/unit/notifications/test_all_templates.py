@@ -33,7 +33,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 PREVIOUS_START = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)  # 10:30 in Berlin
 BOOKING_ID = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f"
-SCHEDULE_ID = "day:2026-12-01:anna-keller"
+SCHEDULE_ID = "day-2026-12-01-anna-keller"
 TREATMENT = "Medical Massage: Back & Leg + Cupping"
 TREATMENT_HTML = "Medical Massage: Back &amp; Leg + Cupping"
 CLIENT = "<b>Maria</b> & Co"
