@@ -17,6 +17,7 @@ class Kind(StrEnum):
     BOOKING_CANCELLED = "booking_cancelled"
     BOOKING_REJECTED = "booking_rejected"
     THERAPIST_DAY_SCHEDULE = "therapist_day_schedule"
+    THERAPIST_RELEASED = "therapist_released"  # the visit was cancelled, or moved to a colleague
 
     @property
     def template(self) -> str:
@@ -30,6 +31,7 @@ CALENDAR_METHOD = {
     Kind.THERAPIST_ASSIGNED: "REQUEST",
     Kind.BOOKING_RESCHEDULED: "REQUEST",
     Kind.BOOKING_CANCELLED: "CANCEL",
+    Kind.THERAPIST_RELEASED: "CANCEL",
 }
 LOCALES = ("en", "de")
 

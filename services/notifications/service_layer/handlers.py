@@ -120,8 +120,9 @@ def _visit_context(session: Session, visit: Any, settings: MailSettings, locale:
 
 
 def _calendar_entry(
-    visit: Any, settings: MailSettings, kind: Kind, attendee: tuple[str, str], where: str
+    visit: Any, settings: MailSettings, kind: Kind, attendee: tuple[str, str], where: str, title: str = ""
 ) -> dict[str, Any]:
+    title = title or visit.treatment_name
     return {
         "uid": f"{visit.booking_id}@{settings.domain}",
         "sequence": calendar_sequence(visit.version),
@@ -129,7 +130,7 @@ def _calendar_entry(
         "start": _utc(visit.start_at).isoformat(),
         "end": _utc(visit.end_at).isoformat(),
         "timezone": visit.timezone,
-        "summary": f"{visit.treatment_name} - {settings.clinic_name}",
+        "summary": f"{title} - {settings.clinic_name}",
         "location": where,
         "description": f"{visit.treatment_name} with {visit.therapist_name} ({visit.duration_minutes} min)",
         "attendee_name": attendee[0],
@@ -182,7 +183,7 @@ def _owe_about_visit(
     context = {**_visit_context(session, visit, settings, locale), **extra}
     if kind in CALENDAR_METHOD:
         where = ", ".join(part for part in (context["location_name"], context["location_address"]) if part)
-        context["calendar"] = _calendar_entry(visit, settings, kind, recipient, where)
+        context["calendar"] = _calendar_entry(visit, settings, kind, recipient, where, context["treatment_name"])
     return owe(session, visit.booking_id, kind, recipient[1], visit.version, context, correlation_id, settings, locale)
 
 
@@ -240,9 +241,15 @@ def on_booking_confirmed(session: Session, event: Envelope, settings: MailSettin
 
 def on_booking_rescheduled(session: Session, event: Envelope, settings: MailSettings) -> None:
     moved = event.open(BookingRescheduled)
+    before = _visit(session, moved.booking_id)
     visit = _store_visit(session, moved, event.occurred_at)
     if visit is None:
         return
+    if before is not None and before.therapist_code != visit.therapist_code:
+        # The colleague who had it is told, at the new version, so their calendar drops the old entry.
+        released = SimpleNamespace(**{**before._asdict(), "version": visit.version})
+        _owe_about_visit(session, released, Kind.THERAPIST_RELEASED, True, settings, event.correlation_id,
+                         reassigned=True)  # fmt: skip
     previous = _when(_utc(moved.previous_start), ZoneInfo(moved.timezone), visit.client_locale)
     _owe_about_visit(
         session, visit, Kind.BOOKING_RESCHEDULED, False, settings, event.correlation_id, previous_when=previous
@@ -265,6 +272,7 @@ def on_booking_cancelled(session: Session, event: Envelope, settings: MailSettin
         session, visit, Kind.BOOKING_CANCELLED, False, settings, event.correlation_id,
         by_clinic=cancelled.by_clinic, late=cancelled.late, free_cancellation_hours=cancelled.free_cancellation_hours,
     )  # fmt: skip
+    _owe_about_visit(session, visit, Kind.THERAPIST_RELEASED, True, settings, event.correlation_id, reassigned=False)
 
 
 def on_booking_rejected(session: Session, event: Envelope, settings: MailSettings) -> None:
@@ -546,9 +554,9 @@ def preview(
             "hours_before": 2 if kind is Kind.BOOKING_REMINDER_SHORT else 24,
             "previous_when": _when(_utc(visit.start_at), ZoneInfo(visit.timezone), locale),
             "by_clinic": False, "late": False, "free_cancellation_hours": 24,
-            "reason": "no cupping kit is free at that time", "booking_url": "", "alternatives": [],
+            "reason": "no cupping kit is free at that time", "booking_url": "", "alternatives": [], "reassigned": False,
         }  # fmt: skip
-        to_therapist = kind is Kind.THERAPIST_ASSIGNED
+        to_therapist = kind in (Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_RELEASED)
         who = (visit.therapist_name, visit.therapist_email) if to_therapist else (visit.client_name, visit.client_email)
         recipient = who[1]
         if kind in CALENDAR_METHOD:

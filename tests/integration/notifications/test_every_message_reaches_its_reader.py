@@ -159,8 +159,10 @@ def test_a_cancellation_tells_maria_who_called_it_off_and_whether_it_was_late(
     clinic.sweep()
 
     clinic.hear(cancelled(booking, by_clinic=by_clinic, late=late))
-    assert clinic.sweep() == 1
+    assert clinic.sweep() == 2  # Maria, and Anna, whose calendar must drop the visit
 
+    released = clinic.letter(Kind.THERAPIST_RELEASED, ANNA.email)
+    assert readable(released.subject).startswith("Cancelled: ") and released.says("Maria Schmidt", "was cancelled")
     letter = clinic.letter(Kind.BOOKING_CANCELLED, MARIA.email)
     assert readable(letter.subject) == subject
     assert letter.says("Hello Maria Schmidt", CUPPING.name, WHEN, "Anna Keller", MAIN.name, *says)
@@ -205,3 +207,17 @@ def test_only_the_client_and_the_therapist_of_a_visit_hear_about_it(clinic: Clin
         [MARIA.email, BEN.email]
     )
     assert clinic.mail.letters_to(ANNA.email) == []
+
+
+def test_a_visit_moved_to_a_colleague_is_taken_out_of_the_first_therapists_calendar(clinic: Clinic) -> None:
+    booking = confirmed(TUESDAY_2PM)
+    clinic.hear(booking)
+    clinic.sweep()
+
+    clinic.hear(rescheduled(booking, berlin(3, 15), therapist=BEN))
+    assert clinic.sweep() == 3  # Maria's new time, Ben's new client, Anna's release
+
+    released = clinic.letter(Kind.THERAPIST_RELEASED, ANNA.email)
+    assert released.says("Maria Schmidt", "moved to another time and colleague")
+    assert str(released.calendar()["METHOD"]) == "CANCEL"
+    assert clinic.letter(Kind.THERAPIST_ASSIGNED, BEN.email).says("Maria Schmidt")

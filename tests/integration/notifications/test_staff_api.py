@@ -44,8 +44,9 @@ SUBJECT_STARTS = {
     Kind.BOOKING_CANCELLED: ("Cancellation confirmed: ", "Absage bestätigt: "),
     Kind.BOOKING_REJECTED: ("We could not confirm your ", "Wir konnten Ihren Termin für "),
     Kind.THERAPIST_DAY_SCHEDULE: ("Your schedule for ", "Ihr Tagesplan für "),
+    Kind.THERAPIST_RELEASED: ("Cancelled: ", "Abgesagt: "),
 }
-TO_THERAPIST = {Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_DAY_SCHEDULE}
+TO_THERAPIST = {Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_DAY_SCHEDULE, Kind.THERAPIST_RELEASED}
 
 
 @dataclass(frozen=True)

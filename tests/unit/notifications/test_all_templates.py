@@ -28,6 +28,7 @@ KINDS = (
     "booking_cancelled",
     "booking_rejected",
     "therapist_day_schedule",
+    "therapist_released",
 )
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
@@ -262,6 +263,8 @@ def all_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
             ("booking_rejected", "three-alternatives", rejected(locale, 3)),
             ("therapist_day_schedule", "three", day_schedule(locale)),
             ("therapist_day_schedule", "empty", day_schedule(locale, empty=True)),
+            ("therapist_released", "cancelled", {**common(locale), "reassigned": False}),
+            ("therapist_released", "moved-bare", {**common(locale, bare=True), "reassigned": True}),
         ]
         cases += [(f"{kind}-{locale}-{variant}", kind, locale, context) for kind, variant, context in variants]
     return cases
