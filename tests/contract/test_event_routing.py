@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,13 +23,13 @@ from shared.events import (
     EVENT_TYPES,
     BookingConfirmed,
     BookingRequested,
-    ClientContact,
     Envelope,
     Payload,
     TherapistPublished,
     WeeklyHours,
 )
 from shared.routing import SCHEDULE, SERVICES, SUBSCRIBERS, queue_for
+from tests.integration.notifications import story
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -152,24 +151,7 @@ def test_every_wire_event_is_named_by_its_type_and_documented(event_type: str) -
 
 
 def confirmed() -> BookingConfirmed:
-    start = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-    return BookingConfirmed(
-        booking_id=str(uuid.uuid4()),
-        booking_version=2,
-        treatment="back-leg-cupping",
-        treatment_name="Medical Massage: Back & Leg + Cupping",
-        duration_minutes=45,
-        start=start,
-        end=start + timedelta(minutes=45),
-        timezone="Europe/Berlin",
-        location="main",
-        resources={"room": "room-1", "cupping_kit": "kit-a"},
-        resource_names={"room": "Treatment room 1", "cupping_kit": "Cupping kit A"},
-        therapist_code="anna-keller",
-        therapist_name="Anna Keller",
-        therapist_email="anna.keller@clinic.example",
-        client=ClientContact(name="Jürgen Groß", email="juergen@example.com", phone="+49 30 1234567"),
-    )
+    return story.confirmed(client=story.Client("Jürgen Groß", "juergen@example.com"))
 
 
 def therapist() -> TherapistPublished:
@@ -198,7 +180,7 @@ def test_an_envelope_survives_the_trip_through_json(payload: Payload) -> None:
 def test_times_on_the_wire_keep_their_offset() -> None:
     payload = confirmed()
     opened = Envelope.model_validate_json(Envelope.wrap(payload, "req-1").model_dump_json()).open(BookingConfirmed)
-    assert opened.start.utcoffset() == timedelta(0)
+    assert opened.start.utcoffset() == payload.start.utcoffset() == timedelta(hours=1)  # Berlin in December
     assert opened.start == payload.start
 
 

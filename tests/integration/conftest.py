@@ -7,7 +7,6 @@ each other's bookings.
 from __future__ import annotations
 
 import importlib
-import secrets
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,10 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from ops.migrate import migrate
-from services.booking import bootstrap, config
-from shared.db import SessionFactory, make_engine, make_session_factory
+from shared.db import SessionFactory, make_session_factory
 from tests.integration.booking.conftest import copy_seed_catalog
+from tests.support.apps import service_database
 from tests.support.servers import Server, start_redis
 
 
@@ -35,11 +33,6 @@ class BookingService:
         return make_session_factory(self.db)
 
 
-def clear_cached_settings() -> None:
-    config.get_settings.cache_clear()
-    bootstrap.database.reset()
-
-
 def fresh_import(name: str) -> ModuleType:
     # The booking worker module reads its settings (the broker URL) at import: import it again under ours.
     sys.modules.pop(name, None)
@@ -50,23 +43,12 @@ def fresh_import(name: str) -> ModuleType:
 def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BookingService]:
     broker = start_redis()
     url = f"sqlite:///{tmp_path_factory.mktemp('booking-api') / 'booking.db'}"
-    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
-    env = pytest.MonkeyPatch()
-    env.setenv("BOOKING_DATABASE_URL", url)
-    env.setenv("REDIS_URL", broker.url)
-    env.setenv("ADMIN_API_KEY", staff_key)
-    clear_cached_settings()
-    db = make_engine(url)
     try:
-        migrate("booking", url)
-        copy_seed_catalog(make_session_factory(db))
-        fresh_import("services.booking.entrypoints.worker")
-        app = fresh_import("services.booking.entrypoints.api").app
-        with TestClient(app) as client:
-            yield BookingService(client=client, db=db, broker=broker, staff_key=staff_key)
-        bootstrap.database.reset()
+        with service_database("booking", url, {"REDIS_URL": broker.url}) as service:
+            copy_seed_catalog(service.writer())
+            fresh_import("services.booking.entrypoints.worker")
+            app = fresh_import("services.booking.entrypoints.api").app
+            with TestClient(app) as client:
+                yield BookingService(client=client, db=service.db, broker=broker, staff_key=service.staff_key)
     finally:
-        db.dispose()
-        clear_cached_settings()
-        env.undo()
         broker.stop()

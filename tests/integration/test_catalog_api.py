@@ -7,7 +7,6 @@ could not run on is refused with a reason and announces nothing.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +16,11 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine, func, select
 
-from ops.migrate import migrate
-from services.catalog import bootstrap, config
 from services.catalog.adapters import orm
 from services.catalog.entrypoints.api import app
 from services.catalog.service_layer import handlers
-from shared.db import make_engine, make_session_factory
+from shared.db import make_session_factory
+from tests.support.apps import service_database
 
 THERAPIST_PUBLISHED = "catalog.therapist_published"
 
@@ -54,30 +52,13 @@ class CatalogApi:
             return int(conn.execute(select(func.count()).select_from(orm.outbox.outbox)).scalar_one())
 
 
-def clear_cached_settings() -> None:
-    config.get_settings.cache_clear()
-    bootstrap.database.reset()
-
-
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogApi]:
     url = f"sqlite:///{tmp_path_factory.mktemp('catalog-api') / 'catalog.db'}"
-    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
-    env = pytest.MonkeyPatch()
-    env.setenv("CATALOG_DATABASE_URL", url)
-    env.setenv("ADMIN_API_KEY", staff_key)
-    clear_cached_settings()
-    db = make_engine(url)
-    try:
-        migrate("catalog", url)
-        seeded = handlers.load_seed(make_session_factory(db))
+    with service_database("catalog", url) as service:
+        seeded = handlers.load_seed(service.writer())
         with TestClient(app) as client:
-            yield CatalogApi(client=client, db=db, staff_key=staff_key, seeded=seeded)
-        bootstrap.database.reset()
-    finally:
-        db.dispose()
-        clear_cached_settings()
-        env.undo()
+            yield CatalogApi(client=client, db=service.db, staff_key=service.staff_key, seeded=seeded)
 
 
 def therapist(name: str = "Eva Brandt", **changes: Any) -> dict[str, Any]:

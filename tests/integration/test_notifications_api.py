@@ -6,10 +6,9 @@ no worker runs here, so both stay queued.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,12 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from ops.migrate import migrate
-from services.notifications import bootstrap, config
 from services.notifications.entrypoints.api import app
 from services.notifications.service_layer import handlers
-from shared.db import SessionFactory, make_engine, make_session_factory, transaction
-from shared.events import BookingConfirmed, ClientContact, Envelope
+from shared.db import SessionFactory, transaction
+from shared.events import BookingConfirmed, Envelope
+from tests.integration.notifications import story
+from tests.support.apps import service_database
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ANNA = "anna.keller@clinic.example"
@@ -62,48 +61,15 @@ class NotificationsApi:
 
 def confirmation(client_email: str, therapist_email: str = ANNA) -> BookingConfirmed:
     start = datetime.combine(datetime.now(BERLIN).date() + timedelta(days=3), time(13), BERLIN)
-    return BookingConfirmed(
-        booking_id=str(uuid.uuid4()),
-        booking_version=2,
-        treatment="back-leg-cupping",
-        treatment_name="Medical Massage: Back & Leg + Cupping",
-        duration_minutes=45,
-        start=start,
-        end=start + timedelta(minutes=45),
-        timezone="Europe/Berlin",
-        location="main",
-        resources={"room": "room-1", "cupping_kit": "kit-a"},
-        resource_names={"room": "Treatment room 1", "cupping_kit": "Cupping kit A"},
-        therapist_code="anna-keller",
-        therapist_name="Anna Keller",
-        therapist_email=therapist_email,
-        client=ClientContact(name="Maria Schmidt", email=client_email),
-    )
-
-
-def clear_cached_settings() -> None:
-    config.get_settings.cache_clear()
-    bootstrap.database.reset()
+    therapist = replace(story.ANNA, email=therapist_email)
+    return story.confirmed(start, client=story.Client("Maria Schmidt", client_email), therapist=therapist)
 
 
 @pytest.fixture(scope="module")
 def notifications(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotificationsApi]:
     url = f"sqlite:///{tmp_path_factory.mktemp('notifications-api') / 'notifications.db'}"
-    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
-    env = pytest.MonkeyPatch()
-    env.setenv("NOTIFICATIONS_DATABASE_URL", url)
-    env.setenv("ADMIN_API_KEY", staff_key)
-    clear_cached_settings()
-    db = make_engine(url)
-    try:
-        migrate("notifications", url)
-        with TestClient(app) as client:
-            yield NotificationsApi(client=client, writer=make_session_factory(db), staff_key=staff_key)
-        bootstrap.database.reset()
-    finally:
-        db.dispose()
-        clear_cached_settings()
-        env.undo()
+    with service_database("notifications", url) as service, TestClient(app) as client:
+        yield NotificationsApi(client=client, writer=service.writer(), staff_key=service.staff_key)
 
 
 def a_client() -> str:

@@ -4,7 +4,6 @@ arrived (the same Message-ID, so mail programs see one message); a message on it
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,11 +13,8 @@ import pytest
 from babel.dates import format_date
 from fastapi.testclient import TestClient
 
-from ops.migrate import migrate
-from services.notifications import bootstrap, config
 from services.notifications.domain.messages import CALENDAR_METHOD, Kind
 from services.notifications.entrypoints.api import app
-from shared.db import make_engine, make_session_factory
 from tests.integration.notifications.conftest import Postgres
 from tests.integration.notifications.story import (
     ANNA,
@@ -32,6 +28,7 @@ from tests.integration.notifications.story import (
     publish_catalog,
 )
 from tests.support import servers
+from tests.support.apps import service_database
 
 SAMPLE_CLIENT, SAMPLE_THERAPIST = "maria@example.com", "anna.keller@clinic.example"
 GERMAN_NAME = str(CUPPING.translations["de"]["name"])
@@ -83,34 +80,18 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         pytest.skip(f"no PostgreSQL: {postgres.why_not}")
     else:
         url, drop = servers.create_database(postgres.server.url, "notifications_api_test")
-    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
-    env = pytest.MonkeyPatch()
-    for name, value in {
-        "NOTIFICATIONS_DATABASE_URL": url, "ADMIN_API_KEY": staff_key, "MAIL_FROM": MAIL_FROM,
-        "CLINIC_NAME": "The Clinic", "CLINIC_TIMEZONE": "Europe/Berlin",
-    }.items():  # fmt: skip
-        env.setenv(name, value)
-    clear_cached_settings()
-    engine = make_engine(url)
+    settings = {"MAIL_FROM": MAIL_FROM, "CLINIC_NAME": "The Clinic", "CLINIC_TIMEZONE": "Europe/Berlin"}
     mail = MailServer().start()
     try:
-        migrate("notifications", url)
-        factory = make_session_factory(engine)
-        publish_catalog(factory)
-        with TestClient(app) as client:
-            yield StaffApi(client, Clinic(factory, mail), staff_key)
+        with service_database("notifications", url, settings) as service:
+            factory = service.writer()
+            publish_catalog(factory)
+            with TestClient(app) as client:
+                yield StaffApi(client, Clinic(factory, mail), service.staff_key)
     finally:
         mail.stop()
-        clear_cached_settings()
-        engine.dispose()
-        env.undo()
         if drop is not None:
             drop()
-
-
-def clear_cached_settings() -> None:
-    config.get_settings.cache_clear()
-    bootstrap.database.reset()
 
 
 def tomorrow_in(locale: str) -> str:
