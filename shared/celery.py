@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from celery import Celery
@@ -15,6 +16,8 @@ from shared.events import CatalogResyncRequested, Envelope
 from shared.outbox import Outbox
 from shared.routing import queue_for
 from shared.settings import BaseServiceSettings
+
+OUTBOX_RETENTION_DAYS = 7  # far beyond any redelivery: the visibility timeout is minutes
 
 
 def _route(name: str, *_args: Any, **_kwargs: Any) -> dict[str, str]:
@@ -85,6 +88,10 @@ def register_messaging(
     @app.task(name=f"{app.main}.relay_outbox", ignore_result=True, shared=False)
     def relay_outbox() -> int:
         return outbox.relay(database.session_factory(), publish)
+
+    @app.task(name=f"{app.main}.purge_outbox", ignore_result=True, shared=False)
+    def purge_outbox() -> int:
+        return outbox.purge(database.session_factory(), timedelta(days=OUTBOX_RETENTION_DAYS))
 
     for task_name, handle in consumers.items():
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
+    func,
     insert,
     select,
     update,
@@ -99,6 +101,27 @@ class Outbox:
                     .values(published_at=utcnow())
                 )
         return len(rows)
+
+    def purge(self, factory: SessionFactory, older_than: timedelta) -> int:
+        """Forget published events and handled-event records older than `older_than`; returns rows removed.
+
+        The inbox must remember an event for longer than the broker can redeliver it (the visibility
+        timeout) and the outbox may republish it (until published): days, not seconds."""
+        cutoff = utcnow() - older_than
+        with transaction(factory) as session:
+            published = session.execute(
+                delete(self.outbox).where(self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff)
+            ).rowcount
+            handled = session.execute(delete(self.inbox).where(self.inbox.c.handled_at < cutoff)).rowcount
+        return published + handled
+
+    def backlog(self, factory: SessionFactory) -> tuple[int, float]:
+        """How many events wait to be published, and how many seconds the oldest has waited."""
+        with transaction(factory) as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(self.outbox.c.created_at)).where(self.outbox.c.published_at.is_(None))
+            ).one()
+        return int(count), (utcnow() - oldest).total_seconds() if oldest else 0.0
 
     def consume_once(
         self,

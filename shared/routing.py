@@ -30,6 +30,9 @@ SCHEDULE: dict[str, tuple[str, float]] = {
     "notifications-due": ("notifications.send_due", 10.0),
     "notifications-reminders": ("notifications.owe_reminders", 60.0),
     "notifications-day-schedules": ("notifications.owe_day_schedules", 300.0),
+    "catalog-purge": ("catalog.purge_outbox", 3600.0),
+    "booking-purge": ("booking.purge_outbox", 3600.0),
+    "notifications-purge": ("notifications.purge_outbox", 3600.0),
 }
 
 SERVICES = ("catalog", "booking", "notifications")
