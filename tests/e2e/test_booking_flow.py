@@ -225,3 +225,17 @@ def test_no_log_line_carries_a_clients_name_email_or_token(platform: Platform) -
     for file, lines in logs.items():
         for secret in (name, email, "555 0101", accepted["token"]):
             assert secret not in lines, f"{file} shows {secret!r}"
+
+
+def test_ops_see_every_service_ready_and_its_numbers(platform: Platform) -> None:
+    for service, url in platform.urls.items():
+        ready = httpx.get(f"{url}/ready")
+        assert ready.status_code == 200 and ready.json()["status"] == "ready", (service, ready.text)
+        metrics = httpx.get(f"{url}/metrics").text
+        assert "clinic_outbox_unpublished" in metrics, service
+    booking_metrics = httpx.get(f"{platform.booking}/metrics").text
+    assert 'clinic_bookings{status="confirmed"}' in booking_metrics
+    assert (
+        'clinic_deliveries{kind="booking_confirmed",status="sent"}'
+        in httpx.get(f"{platform.urls['notifications']}/metrics").text
+    )

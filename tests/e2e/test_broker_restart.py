@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.platform import SERVICES, Platform, local, start_platform, weekday
@@ -38,7 +39,10 @@ def test_bookings_are_confirmed_again_after_the_broker_restarts(
 
     port = int(broker[0].url.rsplit(":", 1)[1].split("/")[0])
     broker[0].stop()
+    down = httpx.get(f"{platform.booking}/ready")
+    assert down.status_code == 503 and "broker" in down.json()["problems"]
     broker.append(servers.start_embedded_redis(port))  # empty: whatever was queued is gone
+    assert httpx.get(f"{platform.booking}/ready").status_code == 200
 
     client = f"after-{uuid.uuid4().hex[:6]}@example.com"
     after = book(platform, local(weekday(3), 14).isoformat(), client)

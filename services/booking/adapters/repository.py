@@ -238,3 +238,15 @@ def locations(session: Session) -> list[LocationRow]:
         )
         for r in rows
     ]
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    query = select(orm.booking.c.status, func.count()).group_by(orm.booking.c.status)
+    return {status: count for status, count in session.execute(query)}
+
+
+def oldest_pending(session: Session) -> datetime | None:
+    oldest = session.execute(
+        select(func.min(orm.booking.c.created_at)).where(orm.booking.c.status == Status.PENDING.value)
+    ).scalar()
+    return _aware(oldest) if oldest else None

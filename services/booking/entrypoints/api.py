@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from services.booking.adapters.orm import outbox
-from services.booking.bootstrap import read_session_factory, rules, session_factory
+from services.booking.bootstrap import database, read_session_factory, rules, session_factory
 from services.booking.config import get_settings as settings
 from services.booking.domain.exceptions import (
     AlreadyRequested,
@@ -33,9 +33,11 @@ from services.booking.entrypoints.schemas import (
 from services.booking.entrypoints.worker import publish
 from services.booking.service_layer import handlers
 from shared.http import correlation_id, install_common, is_staff_key, staff_only, unit_of_work
+from shared.ops_endpoints import install_ops
 
 app = FastAPI(title="Clinic booking", version="1.0", description="Book treatments; read a booking with its token.")
 install_common(app)
+install_ops(app, "booking", database, outbox, lambda: settings().redis_url, handlers.gauges)
 StaffOnly = Depends(staff_only(lambda: settings().admin_api_key))
 
 

@@ -519,3 +519,17 @@ def on_location_published(session: Session, event: Envelope) -> None:
 
 def on_therapist_published(session: Session, event: Envelope) -> None:
     upsert_by_revision(session, orm.therapist_copy, "code", event.open(TherapistPublished).model_dump(mode="json"))
+
+
+# ---- for ops ------------------------------------------------------------------------------------
+
+
+def gauges(session: Session) -> dict[str, tuple[str, list[str], list[tuple[list[str], float]]]]:
+    """Bookings by status, and how long the oldest pending one has waited (it should be seconds)."""
+    by_status = repository.count_by_status(session)
+    oldest = repository.oldest_pending(session)
+    waited = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+    return {
+        "clinic_bookings": ("bookings by status", ["status"], [([status], n) for status, n in by_status.items()]),
+        "clinic_oldest_pending_seconds": ("how long the oldest pending booking has waited", [], [([], waited)]),
+    }

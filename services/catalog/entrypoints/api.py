@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from services.catalog.adapters import repository
-from services.catalog.bootstrap import read_session_factory, session_factory
+from services.catalog.adapters.orm import outbox
+from services.catalog.bootstrap import database, read_session_factory, session_factory
 from services.catalog.config import get_settings
 from services.catalog.domain.model import (
     CatalogError,
@@ -34,9 +35,11 @@ from services.catalog.entrypoints.schemas import (
 )
 from services.catalog.service_layer import handlers
 from shared.http import correlation_id, install_common, staff_only, unit_of_work
+from shared.ops_endpoints import install_ops
 
 app = FastAPI(title="Clinic catalog", version="1.0", description="Treatments, rooms, cupping kits, therapists.")
 install_common(app)
+install_ops(app, "catalog", database, outbox, lambda: get_settings().redis_url)
 StaffOnly = Depends(staff_only(lambda: get_settings().admin_api_key))
 
 

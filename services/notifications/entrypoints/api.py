@@ -9,14 +9,17 @@ from fastapi import Depends, FastAPI, HTTPException, Query, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from services.notifications.bootstrap import mail_settings, read_session_factory, session_factory
+from services.notifications.adapters.orm import outbox
+from services.notifications.bootstrap import database, mail_settings, read_session_factory, session_factory
 from services.notifications.config import get_settings
 from services.notifications.domain.messages import Kind
 from services.notifications.service_layer import handlers
 from shared.http import install_common, staff_only, unit_of_work
+from shared.ops_endpoints import install_ops
 
 app = FastAPI(title="Clinic notifications", version="1.0", description="Emails to clients and therapists.")
 install_common(app)
+install_ops(app, "notifications", database, outbox, lambda: get_settings().redis_url, handlers.gauges)
 StaffOnly = Depends(staff_only(lambda: get_settings().admin_api_key))
 SessionDep = Annotated[Session, Depends(unit_of_work(session_factory), scope="function")]
 ReadSessionDep = Annotated[Session, Depends(unit_of_work(read_session_factory), scope="function")]

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -566,3 +566,17 @@ def preview(
         message_id=message_id(context["booking_id"], kind, recipient, 0, settings.domain),
     )  # fmt: skip
     return compose(row, settings)
+
+
+# ---- for ops ------------------------------------------------------------------------------------
+
+
+def gauges(session: Session) -> dict[str, tuple[str, list[str], list[tuple[list[str], float]]]]:
+    """Messages by kind and status: a growing `queued` or any `failed` wants a look at the mail server."""
+    rows = session.execute(
+        select(delivery.c.kind, delivery.c.status, func.count()).group_by(delivery.c.kind, delivery.c.status)
+    ).all()
+    return {
+        "clinic_deliveries": ("email deliveries by kind and status", ["kind", "status"],
+                              [([kind, status], count) for kind, status, count in rows]),
+    }  # fmt: skip
