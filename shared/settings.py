@@ -21,7 +21,6 @@ class BaseServiceSettings(BaseSettings):
     admin_api_key: str = Field(DEVELOPMENT_API_KEY, alias="ADMIN_API_KEY")
     # Seconds before Redis hands an unacknowledged task to another worker; one value for every app.
     visibility_timeout: int = Field(900, alias="CELERY_VISIBILITY_TIMEOUT")
-    log_level: str = Field("INFO", alias="LOG_LEVEL")
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> BaseServiceSettings:
