@@ -62,6 +62,7 @@ def test_back_leg_cupping_is_confirmed_with_room_kit_therapist_and_emailed(platf
     assert booking["room"] and booking["cupping_kit"]
     assert booking["therapist"] in CUPPING_THERAPISTS
     assert booking["start"] == start.isoformat()
+    assert booking["room_name"].startswith("Treatment room") and booking["cupping_kit_name"].startswith("Cupping kit")
     mail = wait_until(lambda: mails_to(platform, client), message="no confirmation email")[0]
     assert mail.get_content_type() == "multipart/mixed"  # text and HTML alternatives, then the calendar entry
     assert [p.get_content_type() for p in mail.iter_parts()] == ["multipart/alternative", "text/calendar"]

@@ -70,6 +70,7 @@ def relay_now() -> None:
 def _public(session: Session, booking: Booking) -> BookingPublic:
     """The booking as the client sees it, in its location's local time."""
     tz = handlers.location_rules(session, booking.location, rules()).tz
+    names = handlers.display_names(session)
     return BookingPublic(
         id=booking.id,
         status=booking.status,
@@ -80,6 +81,9 @@ def _public(session: Session, booking: Booking) -> BookingPublic:
         room=booking.resources.get("room"),
         cupping_kit=booking.resources.get("cupping_kit"),
         therapist=booking.therapist,
+        therapist_name=names.get(booking.therapist or ""),
+        room_name=names.get(booking.resources.get("room", "")),
+        cupping_kit_name=names.get(booking.resources.get("cupping_kit", "")),
         requested_therapist=booking.requested_therapist,
         reason=booking.reason,
         late_cancellation=booking.late_cancellation,

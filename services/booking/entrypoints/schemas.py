@@ -56,6 +56,9 @@ class BookingPublic(BaseModel):
     room: str | None = None
     cupping_kit: str | None = None
     therapist: str | None = None
+    therapist_name: str | None = None
+    room_name: str | None = None
+    cupping_kit_name: str | None = None
     requested_therapist: str | None = None
     reason: str | None = None
     late_cancellation: bool | None = None

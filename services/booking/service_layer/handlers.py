@@ -521,6 +521,14 @@ def on_therapist_published(session: Session, event: Envelope) -> None:
     upsert_by_revision(session, orm.therapist_copy, "code", event.open(TherapistPublished).model_dump(mode="json"))
 
 
+def display_names(session: Session) -> dict[str, str]:
+    """Code -> name of every therapist, room and kit, for answers a person reads."""
+    return {
+        **{r.code: r.name for r in repository.resources(session)},
+        **{t.code: t.name for t in repository.therapists(session)},
+    }
+
+
 # ---- for ops ------------------------------------------------------------------------------------
 
 
