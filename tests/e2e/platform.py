@@ -138,11 +138,15 @@ def _knows_the_catalog(platform: Platform) -> bool:
     return answer.status_code == 200 and bool(answer.json()["slots"])
 
 
-def weekday(days_ahead: int) -> date:
-    """The first Monday-to-Friday date at least `days_ahead` days from today (seed therapists work then)."""
-    day = datetime.now(TZ).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
+def weekday(n: int) -> date:
+    """The n-th Monday-to-Friday date after today (n >= 2 keeps it clear of the minimum notice).
+
+    Counting working days, not calendar days, gives every n its own date: tests sharing a platform
+    never meet on the same day by accident of the weekday the suite runs on."""
+    day = datetime.now(TZ).date()
+    while n > 0:
         day += timedelta(days=1)
+        n -= day.weekday() < 5
     return day
 
 
