@@ -229,6 +229,9 @@ def test_no_log_line_carries_a_clients_name_email_or_token(platform: Platform) -
 
 
 def test_ops_see_every_service_ready_and_its_numbers(platform: Platform) -> None:
+    client = f"metrics-{uuid.uuid4().hex[:8]}@example.com"
+    assert settled(platform, book(platform, local(weekday(12), 13).isoformat(), client))["status"] == "confirmed"
+    wait_until(lambda: mails_to(platform, client), message="no confirmation email")
     for service, url in platform.urls.items():
         ready = httpx.get(f"{url}/ready")
         assert ready.status_code == 200 and ready.json()["status"] == "ready", (service, ready.text)
