@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from honcho.manager import Manager
+from sqlalchemy.engine import make_url
 
 from ops.migrate import SERVICES, migrate
 
@@ -95,7 +96,9 @@ def main() -> None:
     load_seed(session_factory())
     mail_note = f" (started here; mail kept in {VAR / 'mail'})" if "smtp" in env["_RUN_EMBEDDED"] else ""
     redis_note = " (started here)" if "redis" in env["_RUN_EMBEDDED"] else ""
-    databases = ", ".join(env[f"{s.upper()}_DATABASE_URL"] for s in SERVICES)
+    databases = ", ".join(
+        make_url(env[f"{s.upper()}_DATABASE_URL"]).render_as_string(hide_password=True) for s in SERVICES
+    )
     key_note = "(from ADMIN_API_KEY)" if env.get("ADMIN_API_KEY") else "dev-admin-key (development default)"
     print(
         "\nClinic booking platform\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from shared.db import SessionFactory
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
+_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The clinic's staff key")
 
 
@@ -40,13 +42,15 @@ def install_common(app: FastAPI) -> None:
 
     @app.middleware("http")
     async def _correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        value = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
-        token = correlation_id.set(value[:64])
+        given = request.headers.get("X-Correlation-ID", "")
+        # It travels into events and mail headers: only a plain token is taken, anything else is replaced.
+        value = given if _CORRELATION.fullmatch(given) else str(uuid.uuid4())
+        token = correlation_id.set(value)
         try:
             response = await call_next(request)
         finally:
             correlation_id.reset(token)
-        response.headers["X-Correlation-ID"] = value[:64]
+        response.headers["X-Correlation-ID"] = value
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -68,7 +68,7 @@ def add(session: Session, booking: Booking, idempotency: tuple[str, str] | None 
 
 def by_idempotency_key(session: Session, key: str) -> tuple[Booking, str] | None:
     """The booking a key made, with the fingerprint of the request that made it."""
-    row = session.execute(select(orm.booking).where(orm.booking.c.idempotency_key == key)).first()
+    row = session.execute(select(orm.booking).where(orm.booking.c.idempotency_key == key).with_for_update()).first()
     return (_booking(row), row.request_fingerprint) if row else None
 
 
@@ -97,8 +97,12 @@ def _booking(row: Any) -> Booking:
     )
 
 
-def get(session: Session, booking_id: str) -> Booking | None:
-    row = session.execute(select(orm.booking).where(orm.booking.c.id == booking_id)).first()
+def get(session: Session, booking_id: str, lock: bool = False) -> Booking | None:
+    """A booking; with `lock`, its row stays locked until the transaction ends, so two changes to one
+    booking (a saga step and a cancellation, two reschedules) run one after the other on PostgreSQL.
+    SQLite needs no lock: its writers are serialised from BEGIN IMMEDIATE on."""
+    query = select(orm.booking).where(orm.booking.c.id == booking_id)
+    row = session.execute(query.with_for_update() if lock else query).first()
     return _booking(row) if row else None
 
 
@@ -131,6 +135,8 @@ def confirmed_per_therapist(session: Session, day_start: datetime, day_end: date
 def try_claim(session: Session, booking_id: str, kind: str, code: str, cells: Iterable[int]) -> bool:
     """Hold a resource for the cells, or nothing at all if any cell is already held."""
     rows = [{"kind": kind, "code": code, "cell": cell, "booking_id": booking_id} for cell in cells]
+    if not rows:  # the booking holds every cell already (a reschedule onto its own slot)
+        return True
     try:
         with session.begin_nested():
             session.execute(insert(orm.claim), rows)

@@ -61,23 +61,29 @@ class BookingRules:
             return "start must carry a UTC offset, e.g. 2026-12-01T10:00:00+01:00"
         if start <= now:
             return "start is in the past"
+        if start > now + self.max_advance:  # before any calendar arithmetic: year 9999 must not overflow
+            return f"start must be within {self.max_advance.days} days from now"
         if not self.on_grid(start):
             return f"start must be on the {self.grid_minutes}-minute grid in {self.tz.key} (e.g. 10:00, 10:15)"
         if start < now + self.min_notice:
             return f"start must be at least {int(self.min_notice.total_seconds() // 60)} minutes from now"
-        if start > now + self.max_advance:
-            return f"start must be within {self.max_advance.days} days from now"
         return None
 
     def day_starts(self, day: date) -> Iterator[datetime]:
-        """Grid starts of one local day, in UTC; walking in UTC keeps DST days 23 or 25 hours long."""
-        first = datetime.combine(day, time(0), self.tz).astimezone(UTC)
-        last = datetime.combine(day + timedelta(days=1), time(0), self.tz).astimezone(UTC)
-        moment = first
-        while moment < last:
-            if self.on_grid(moment):
-                yield moment
-            moment += timedelta(minutes=self.grid_minutes)
+        """Grid starts of one local day, in UTC, in time order.
+
+        The grid is walked in local wall-clock time, so any grid length works on any day: a time the
+        spring change skips is left out, and one the autumn change repeats comes twice (two instants),
+        which makes those days 23 and 25 hours long."""
+        starts = set()
+        for minute in range(0, 24 * 60, self.grid_minutes):
+            wall = datetime.combine(day, time(minute // 60, minute % 60))
+            for fold in (0, 1):
+                local = wall.replace(tzinfo=self.tz, fold=fold)
+                instant = local.astimezone(UTC)
+                if instant.astimezone(self.tz).replace(tzinfo=None) == wall:  # it exists on this day
+                    starts.add(instant)
+        yield from sorted(starts)
 
 
 def local_span(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[int, int, int] | None:

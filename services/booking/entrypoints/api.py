@@ -39,6 +39,9 @@ app = FastAPI(title="Clinic booking", version="1.0", description="Book treatment
 install_common(app)
 install_ops(app, "booking", database, outbox, lambda: settings().redis_url, handlers.gauges)
 StaffOnly = Depends(staff_only(lambda: settings().admin_api_key))
+LocalDate = Annotated[
+    date, Query(alias="date", ge=date(2000, 1, 1), le=date(2099, 12, 31), description="local date, YYYY-MM-DD")
+]
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work(session_factory), scope="function")]
@@ -144,14 +147,14 @@ TokenHeader = Annotated[str | None, Header(description="The token from POST /boo
 
 
 def _authorised(
-    session: Session, booking_id: str, token: str | None, api_key: str | None, staff_allowed: bool = True
+    session: Session, booking_id: str, token: str | None, api_key: str | None, lock: bool = False
 ) -> tuple[Booking, bool]:
-    """The booking, for its token or (where staff may act) the staff key; and whether staff asked."""
-    if staff_allowed and is_staff_key(api_key, settings().admin_api_key):
-        return handlers.get_booking(session, booking_id, None), True
+    """The booking, for its token or the staff key, and whether staff asked; `lock` to change it."""
+    if is_staff_key(api_key, settings().admin_api_key):
+        return handlers.get_booking(session, booking_id, None, lock), True
     if not token:
         raise NotFound("this booking needs its token in the X-Booking-Token header")
-    return handlers.get_booking(session, booking_id, token), False
+    return handlers.get_booking(session, booking_id, token, lock), False
 
 
 @app.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
@@ -175,7 +178,7 @@ def cancel_booking(
 ) -> BookingPublic:
     """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
     as late) or with the staff key (cancelled by the clinic). 409 when it can no longer be cancelled."""
-    booking, by_clinic = _authorised(session, booking_id, x_booking_token, x_api_key)
+    booking, by_clinic = _authorised(session, booking_id, x_booking_token, x_api_key, lock=True)
     free_until = timedelta(hours=settings().free_cancellation_hours)
     handlers.cancel(session, booking, datetime.now(UTC), free_until, rules(), by_clinic)
     background.add_task(relay_now)
@@ -192,7 +195,7 @@ def reschedule_booking(
     x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
 ) -> BookingPublic:
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
-    booking, _ = _authorised(session, booking_id, x_booking_token, x_api_key)
+    booking, _ = _authorised(session, booking_id, x_booking_token, x_api_key, lock=True)
     handlers.reschedule(session, booking, body.start, rules(), datetime.now(UTC))
     background.add_task(relay_now)
     return _public(session, booking)
@@ -203,7 +206,7 @@ def close_booking(
     booking_id: str, outcome: Literal["completed", "no-show"], session: SessionDep, background: BackgroundTasks
 ) -> BookingPublic:
     """Staff: record that the visit happened (`completed`) or the client did not come (`no-show`)."""
-    booking = handlers.get_booking(session, booking_id, None)
+    booking = handlers.get_booking(session, booking_id, None, lock=True)
     handlers.close(session, booking, outcome.replace("-", "_"), datetime.now(UTC))
     background.add_task(relay_now)
     return _public(session, booking)
@@ -214,7 +217,7 @@ def day_schedule(
     kind: Literal["therapist", "room", "cupping_kit"],
     code: str,
     session: ReadSessionDep,
-    date_: Annotated[date, Query(alias="date", description="local date, YYYY-MM-DD")],
+    date_: LocalDate,
 ) -> DaySchedule:
     """Staff: a therapist's, a room's or a cupping kit's day."""
     bookings = handlers.resource_day(session, kind, code, date_, rules())
@@ -225,7 +228,7 @@ def day_schedule(
 def availability(
     session: ReadSessionDep,
     treatment: Annotated[str, Query(min_length=1, examples=["back-leg-cupping"])],
-    date_: Annotated[date, Query(alias="date", description="local date, YYYY-MM-DD")],
+    date_: LocalDate,
     days: Annotated[int, Query(ge=1, le=14, description="how many days from `date`")] = 1,
     therapist: Annotated[str | None, Query(description="only this therapist's free times")] = None,
     location: Annotated[str | None, Query(description="only this location's rooms and therapists")] = None,

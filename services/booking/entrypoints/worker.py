@@ -10,7 +10,6 @@ from services.booking.bootstrap import database, rules, session_factory
 from services.booking.config import get_settings
 from services.booking.service_layer import handlers
 from shared.celery import make_celery, publisher, register_messaging
-from shared.db import transaction
 
 settings = get_settings()
 celery_app = make_celery("booking", settings)
@@ -34,7 +33,6 @@ register_messaging(
 @celery_app.task(name="booking.resolve_stale_pending", ignore_result=True, shared=False)
 def resolve_stale_pending() -> int:
     older_than = datetime.now(UTC) - timedelta(seconds=settings.stale_pending_seconds)
-    with transaction(session_factory()) as session:
-        moved = handlers.drive_stale(session, older_than, rules())
+    moved = handlers.drive_stale(session_factory(), older_than, rules())
     outbox.relay(session_factory(), publish)
     return moved

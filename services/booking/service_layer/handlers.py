@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from services.booking.domain.exceptions import (
     SlotUnavailable,
 )
 from services.booking.domain.model import Booking, Client, Status
+from shared.db import SessionFactory, transaction
 from shared.events import (
     BookingCancelled,
     BookingClosed,
@@ -50,6 +52,8 @@ from shared.events import (
     TreatmentPublished,
 )
 from shared.replica import upsert_by_revision
+
+log = logging.getLogger(__name__)
 
 Claims = set[tuple[str, str, int]]
 
@@ -165,9 +169,10 @@ def replay(session: Session, key: str, fingerprint: str) -> tuple[Booking, str] 
     return booking, token
 
 
-def get_booking(session: Session, booking_id: str, token: str | None) -> Booking:
-    """The booking if `token` is its token; staff pass None after their key was checked."""
-    booking = repository.get(session, booking_id)
+def get_booking(session: Session, booking_id: str, token: str | None, lock: bool = False) -> Booking:
+    """The booking if `token` is its token; staff pass None after their key was checked. `lock` before
+    changing it."""
+    booking = repository.get(session, booking_id, lock)
     if booking is None or (token is not None and not hmac.compare_digest(booking.token_hash, hash_token(token))):
         raise NotFound("no booking with this id and token")
     return booking
@@ -296,13 +301,23 @@ def _step_ready(
 ) -> tuple[Booking, TreatmentSpec, BookingRules] | None:
     """The booking, its treatment and rules when it waits for this saga step; None (a repeat) otherwise.
     A treatment withdrawn meanwhile rejects the booking."""
-    booking = repository.get(session, booking_id)
+    booking = repository.get(session, booking_id, lock=True)
     if booking is None or not waiting(booking):
         return None
-    rules = location_rules(session, booking.location, defaults)
+    try:
+        rules = location_rules(session, booking.location, defaults)
+    except InvalidRequest:
+        _reject(
+            session,
+            booking,
+            None,
+            "this location no longer takes bookings",
+            replace(defaults, location=booking.location),
+        )
+        return None
     treatment = repository.treatment(session, booking.treatment)
-    if treatment is None:
-        _reject(session, booking, None, "this treatment is no longer offered", rules)
+    if treatment is None or not treatment.active:
+        _reject(session, booking, treatment, "this treatment is no longer offered", rules)
         return None
     return booking, treatment, rules
 
@@ -371,13 +386,21 @@ def on_resources_reserved(session: Session, event: Envelope, defaults: BookingRu
     assign_therapist(session, event.open(ResourcesReserved).booking_id, defaults)
 
 
-def drive_stale(session: Session, older_than: datetime, defaults: BookingRules) -> int:
-    """Move on every booking a lost message left pending: run the step it is waiting for."""
-    ids = repository.stale_pending(session, older_than)
+def drive_stale(factory: SessionFactory, older_than: datetime, defaults: BookingRules) -> int:
+    """Move on every booking a lost message left pending, each in its own transaction, so one that
+    fails (and is logged) does not hold back the others; returns how many were settled."""
+    with transaction(factory) as session:
+        ids = repository.stale_pending(session, older_than)
+    settled = 0
     for booking_id in ids:
-        reserve_resources(session, booking_id, defaults)
-        assign_therapist(session, booking_id, defaults)
-    return len(ids)
+        try:
+            for step in (reserve_resources, assign_therapist):
+                with transaction(factory) as session:
+                    step(session, booking_id, defaults)
+            settled += 1
+        except Exception:
+            log.exception("could not settle pending booking %s", booking_id)
+    return settled
 
 
 # ---- after confirmation -------------------------------------------------------------------------

@@ -73,6 +73,8 @@ class Treatment:
                 raise CatalogError(f"buffer for {kind} must be a non-negative multiple of {MINUTE_GRID} minutes")
         if not self.required_skills:
             raise CatalogError("a treatment needs at least one therapist skill")
+        if not self.required_resources:
+            raise CatalogError("a treatment needs a place: at least one room (or other resource)")
 
 
 @dataclass(frozen=True)

@@ -393,7 +393,9 @@ def _day_schedule(
 # ---- sending ------------------------------------------------------------------------------------
 
 
-def _claim_due(factory: SessionFactory, now: datetime, booking_id: str | None, limit: int) -> list[Any]:
+def _claim_due(
+    factory: SessionFactory, now: datetime, booking_id: str | None, limit: int, skip: frozenset[int] = frozenset()
+) -> list[Any]:
     """Move due rows to `sending` and return them; a row another worker claimed first is skipped."""
     due = or_(
         and_(delivery.c.status == DeliveryStatus.QUEUED.value, delivery.c.next_attempt_at <= now),
@@ -402,6 +404,8 @@ def _claim_due(factory: SessionFactory, now: datetime, booking_id: str | None, l
     query = select(delivery).where(due).order_by(delivery.c.id).limit(limit)
     if booking_id is not None:
         query = query.where(delivery.c.booking_id == booking_id)
+    if skip:
+        query = query.where(delivery.c.id.not_in(skip))
     claimed = []
     with transaction(factory) as session:
         for row in session.execute(query).all():
@@ -470,31 +474,44 @@ def send_due(
     limit: int = 50,
     alternatives: Alternatives | None = None,
 ) -> int:
-    """Send every message that is due (optionally only one booking's); returns how many went out."""
-    sent = 0
-    for row in _claim_due(factory, utcnow(), booking_id, limit):
-        attempts = row.attempts + 1
-        try:
-            mail = compose(row, settings, alternatives)
-        except Exception as error:
-            _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=f"not sent: {error}"[:1000])
-            continue
-        try:
-            send(mail)
-        except TransientFailure as error:
-            if attempts >= max_attempts:
-                _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
-            else:
-                later = utcnow() + timedelta(seconds=retry_delay(attempts, retry_base_seconds))
-                _finish(factory, row, status=DeliveryStatus.QUEUED.value, next_attempt_at=later,
-                        last_error=str(error)[:1000])  # fmt: skip
-            continue
-        except PermanentFailure as error:
-            _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
-            continue
-        _finish(factory, row, status=DeliveryStatus.SENT.value, sent_at=utcnow(), last_error=None)
-        sent += 1
+    """Send every message that is due (optionally only one booking's); returns how many went out.
+
+    Rows are claimed one at a time, just before each is sent: a claim never ages into the
+    stuck-row window while it waits behind slow sends in the same batch."""
+    sent, tried = 0, set[int]()
+    for _ in range(limit):
+        claimed = _claim_due(factory, utcnow(), booking_id, 1, frozenset(tried))  # each row once per sweep
+        if not claimed:
+            break
+        row = claimed[0]
+        tried.add(row.id)
+        sent += _send_one(factory, row, send, settings, retry_base_seconds, max_attempts, alternatives)
     return sent
+
+
+def _send_one(
+    factory: SessionFactory, row: Any, send: Send, settings: MailSettings, retry_base_seconds: float,
+    max_attempts: int, alternatives: Alternatives | None,
+) -> int:  # fmt: skip
+    attempts = row.attempts + 1
+    try:
+        send(compose(row, settings, alternatives))
+    except TransientFailure as error:
+        if attempts >= max_attempts:
+            _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
+        else:
+            later = utcnow() + timedelta(seconds=retry_delay(attempts, retry_base_seconds))
+            _finish(factory, row, status=DeliveryStatus.QUEUED.value, next_attempt_at=later,
+                    last_error=str(error)[:1000])  # fmt: skip
+        return 0
+    except PermanentFailure as error:  # the server's answer, word for word
+        _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=str(error)[:1000])
+        return 0
+    except Exception as error:  # cannot be rendered or sent at all: it fails alone, the sweep goes on
+        _finish(factory, row, status=DeliveryStatus.FAILED.value, last_error=f"not sent: {error}"[:1000])
+        return 0
+    _finish(factory, row, status=DeliveryStatus.SENT.value, sent_at=utcnow(), last_error=None)
+    return 1
 
 
 def resend(session: Session, delivery_id: int) -> bool:
