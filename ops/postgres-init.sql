@@ -4,7 +4,3 @@
 CREATE DATABASE catalog;
 CREATE DATABASE booking;
 CREATE DATABASE notifications;
-
--- Booking's exclusion constraints (no double-booked therapist/room) need btree_gist.
-\connect booking
-CREATE EXTENSION IF NOT EXISTS btree_gist;

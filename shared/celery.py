@@ -38,7 +38,7 @@ def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
         task_ignore_result=True,
         result_backend=None,
         broker_transport_options=transport,
-        visibility_timeout=settings.visibility_timeout,
+        result_backend_transport_options=transport,  # the same value wherever kombu looks for it
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
         worker_cancel_long_running_tasks_on_connection_loss=True,
@@ -99,7 +99,7 @@ def register_messaging(
             try:
                 handled = outbox.consume_once(database.session_factory(), _name, envelope, _handle)
             except DBAPIError as error:
-                raise self.retry(exc=error, countdown=min(2**self.request.retries, 30) * 0.2) from error
+                raise self.retry(exc=error, countdown=min(0.2 * 2**self.request.retries, 60)) from error
             if handled:
                 # Publish what the handler caused right away; the scheduled relay is the safety net.
                 outbox.relay(database.session_factory(), publish)
@@ -107,7 +107,8 @@ def register_messaging(
                     after_handled(envelope)
             return handled
 
-        app.task(name=task_name, bind=True, max_retries=20, ignore_result=True, shared=False)(run)
+        # A database error is a passing state (a lost race, a restart): retried, never dropped.
+        app.task(name=task_name, bind=True, max_retries=None, ignore_result=True, shared=False)(run)
 
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_kwargs: object) -> None:

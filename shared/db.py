@@ -54,10 +54,6 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 SessionFactory = sessionmaker[Session]
 
 

@@ -531,7 +531,6 @@ def test_postgres_init_creates_each_service_database() -> None:
     sql = (REPO / "ops" / "postgres-init.sql").read_text(encoding="utf-8")
     for database in ("catalog", "booking", "notifications"):
         assert re.search(rf"CREATE DATABASE {database}\b", sql), f"postgres-init.sql lacks {database}"
-    assert re.search(r"\\connect booking\s+CREATE EXTENSION IF NOT EXISTS btree_gist", sql)
 
 
 # ── The checker catches what it claims to ───────────────────────────────────────────────────────

@@ -467,3 +467,18 @@ def test_concurrent_twins_with_one_idempotency_key_make_one_booking(api: Booking
     assert {a.status_code for a in answers} == {202}
     assert len({a.json()["id"] for a in answers}) == 1
     assert api.booking_count() == before + 1
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_at_the_end_of_time_is_a_clear_422(api: BookingApi, day: str) -> None:
+    response = api.client.get("/availability", params={"treatment": "back-leg-cupping", "date": day})
+    assert response.status_code == 422 and "date" in response.json()["detail"]
+    far = api.ask(request(start=datetime(9999, 12, 31, 23, 45, tzinfo=UTC)))
+    assert far.status_code == 422 and "within 60 days" in far.json()["detail"]
+
+
+def test_a_correlation_id_is_taken_only_when_it_is_a_plain_token(api: BookingApi) -> None:
+    plain = api.ask(request(start=SLOT), {"X-Correlation-ID": "web-4711.a:b"})
+    assert plain.headers["X-Correlation-ID"] == "web-4711.a:b"
+    odd = api.ask(request(start=SLOT), {"X-Correlation-ID": "x" * 65})
+    assert odd.headers["X-Correlation-ID"] != "x" * 65 and len(odd.headers["X-Correlation-ID"]) == 36

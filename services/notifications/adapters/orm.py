@@ -82,3 +82,12 @@ location_info = Table(
     Column("name", String(200), nullable=False),
     Column("address", Text, nullable=False),
 )
+
+# A cancellation that arrives before the confirmation it cancels (events may overtake each other):
+# remembered, so the late confirmation is not taken for a live visit.
+cancellation = Table(
+    "cancellation",
+    metadata,
+    Column("booking_id", String(36), primary_key=True),
+    Column("version", Integer, nullable=False),
+)

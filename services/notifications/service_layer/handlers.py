@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from services.notifications.adapters import calendar, rendering
 from services.notifications.adapters.mailer import PermanentFailure, TransientFailure
-from services.notifications.adapters.orm import appointment, delivery, location_info, treatment_info
+from services.notifications.adapters.orm import appointment, cancellation, delivery, location_info, treatment_info
 from services.notifications.domain.messages import (
     CALENDAR_METHOD,
     DeliveryStatus,
@@ -218,6 +218,11 @@ def _store_visit(session: Session, facts: BookingConfirmed, occurred_at: datetim
     ).scalar()
     if current is not None and current >= facts.booking_version:
         return None
+    called_off = session.execute(
+        select(cancellation.c.version).where(cancellation.c.booking_id == facts.booking_id)
+    ).scalar()
+    if called_off is not None and called_off > facts.booking_version:
+        return None  # cancelled already: this confirmation overtook nothing, it arrived late
     if current is None:
         session.execute(insert(appointment).values(**values))
     else:
@@ -259,9 +264,16 @@ def on_booking_rescheduled(session: Session, event: Envelope, settings: MailSett
 
 def on_booking_cancelled(session: Session, event: Envelope, settings: MailSettings) -> None:
     cancelled = event.open(BookingCancelled)
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(cancellation).values(booking_id=cancelled.booking_id, version=cancelled.booking_version)
+            )
+    except IntegrityError:
+        pass  # remembered already
     visit = _visit(session, cancelled.booking_id)
     if visit is None or visit.version >= cancelled.booking_version:
-        return  # never confirmed (nothing to call off), or an older event arriving late
+        return  # not confirmed (yet: a late confirmation will now be ignored), or an older event
     session.execute(
         update(appointment)
         .where(appointment.c.booking_id == cancelled.booking_id)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.booking.adapters import orm, repository
 from services.booking.domain.calendar import BookingRules, cell_of
@@ -186,3 +186,27 @@ def test_staff_see_a_therapists_day(booking_factory: SessionFactory) -> None:
         other_day = handlers.resource_day(session, "therapist", "anna-keller", day + timedelta(days=1), RULES)
     assert [b.id for b in schedule] == [booking.id]
     assert booking.id not in [b.id for b in other_day]
+
+
+def test_rescheduling_onto_its_own_time_keeps_room_kit_and_therapist(booking_factory: SessionFactory) -> None:
+    booking = book(booking_factory, at(weekday(5), 13))
+    held = (dict(booking.resources), booking.therapist)
+    with transaction(booking_factory) as session:
+        handlers.reschedule(session, fetch(booking_factory, booking.id), at(weekday(5), 13), RULES, datetime.now(UTC))
+    after = fetch(booking_factory, booking.id)
+    assert (after.resources, after.therapist) == held
+    assert after.version == booking.version + 1 and len(claims(booking_factory, booking.id)) == 11 + 15 + 10
+
+
+def test_a_pending_booking_for_a_withdrawn_treatment_is_rejected(booking_factory: SessionFactory) -> None:
+    request = handlers.BookingRequest(
+        treatment="back-neck", start=at(weekday(4), 10), client=Client(name="W", email="w@example.com"),
+        correlation_id="t",
+    )  # fmt: skip
+    with transaction(booking_factory) as session:
+        booking, _ = handlers.request_booking(session, request, RULES, datetime.now(UTC))
+        session.execute(update(orm.treatment_copy).where(orm.treatment_copy.c.slug == "back-neck").values(active=False))
+    with transaction(booking_factory) as session:
+        handlers.reserve_resources(session, booking.id, RULES)
+    after = fetch(booking_factory, booking.id)
+    assert after.status is Status.REJECTED and "no longer offered" in (after.reason or "")

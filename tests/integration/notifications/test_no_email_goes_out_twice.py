@@ -22,6 +22,7 @@ from tests.integration.notifications.story import (
     Clinic,
     a_client,
     berlin,
+    cancelled,
     confirmed,
     envelope,
 )
@@ -115,3 +116,12 @@ def test_a_message_claimed_a_minute_ago_is_left_to_the_worker_sending_it(clinic:
 
     assert clinic.the_delivery(Kind.BOOKING_CONFIRMED, MARIA.email).status == "sending"
     assert clinic.mail.letters_to(MARIA.email) == []
+
+
+def test_a_confirmation_that_arrives_after_its_cancellation_sends_nothing(clinic: Clinic) -> None:
+    booking = confirmed(client=MARIA, therapist=ANNA)
+    clinic.hear(cancelled(booking))  # events overtook each other on the way
+    clinic.hear(booking)
+
+    assert clinic.sweep() == 0
+    assert clinic.mail.letters() == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -245,3 +245,20 @@ def test_a_session_running_past_midnight_is_never_inside_a_shift() -> None:
     )
     start = berlin(MONDAY, 23, 30)
     assert not works_during(night_owl, start, start + timedelta(minutes=45), BERLIN)
+
+
+@pytest.mark.parametrize(("grid", "counts"), [(45, (31, 32, 33)), (25, (55, 58, 61))])
+def test_any_grid_length_keeps_its_local_times_on_the_days_the_clocks_change(
+    grid: int, counts: tuple[int, ...]
+) -> None:
+    rules = BookingRules(tz=BERLIN, grid_minutes=grid)
+    days = (date(2026, 3, 29), date(2026, 3, 30), date(2026, 10, 25))
+    assert tuple(len(list(rules.day_starts(day))) for day in days) == counts
+    spring = [s.astimezone(BERLIN).time() for s in rules.day_starts(days[0])]
+    assert time(12, 0) in spring if grid == 45 else time(12, 30) in spring  # noon-ish still on the grid
+
+
+def test_a_start_in_year_9999_is_refused_not_overflowed() -> None:
+    rules = BookingRules(tz=BERLIN)
+    start = datetime(9999, 12, 31, 23, 45, tzinfo=timezone(-timedelta(hours=12)))
+    assert rules.problem_with(start, datetime.now(UTC)) == "start must be within 60 days from now"
