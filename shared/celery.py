@@ -89,6 +89,12 @@ def register_messaging(
     def relay_outbox() -> int:
         return outbox.relay(database.session_factory(), publish)
 
+    @app.task(name=f"{app.main}.resend_outbox", ignore_result=True, shared=False)
+    def resend_outbox() -> int:
+        return outbox.resend_recent(
+            database.session_factory(), publish, after=timedelta(minutes=2), within=timedelta(minutes=30)
+        )
+
     @app.task(name=f"{app.main}.purge_outbox", ignore_result=True, shared=False)
     def purge_outbox() -> int:
         return outbox.purge(database.session_factory(), timedelta(days=OUTBOX_RETENTION_DAYS))

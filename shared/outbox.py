@@ -56,6 +56,7 @@ class Outbox:
             Column("envelope", Text, nullable=False),
             Column("created_at", DateTime, nullable=False, default=utcnow),
             Column("published_at", DateTime, nullable=True, index=True),
+            Column("resent_at", DateTime, nullable=True),
         )
         self.inbox = Table(
             "inbox_message",
@@ -100,6 +101,28 @@ class Outbox:
                     .where(self.outbox.c.id.in_([row.id for row in rows]))
                     .values(published_at=utcnow())
                 )
+        return len(rows)
+
+    def resend_recent(self, factory: SessionFactory, publish: Publish, after: timedelta, within: timedelta) -> int:
+        """Publish once more every event sent between `within` and `after` ago: a second chance for
+        whatever a broker restart lost while it sat in a queue. Consumers are idempotent, so the
+        copy of an event they already handled changes nothing."""
+        now = utcnow()
+        with transaction(factory) as session:
+            rows = session.execute(
+                select(self.outbox.c.id, self.outbox.c.type, self.outbox.c.envelope).where(
+                    self.outbox.c.published_at.is_not(None),
+                    self.outbox.c.published_at <= now - after,
+                    self.outbox.c.published_at >= now - within,
+                    self.outbox.c.resent_at.is_(None),
+                )
+            ).all()
+            for row in rows:
+                for task_name in subscribers_of(row.type):
+                    publish(task_name, json.loads(row.envelope))
+            if rows:
+                ids = [row.id for row in rows]
+                session.execute(update(self.outbox).where(self.outbox.c.id.in_(ids)).values(resent_at=now))
         return len(rows)
 
     def purge(self, factory: SessionFactory, older_than: timedelta) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from services.booking.adapters.orm import outbox
 from shared.db import SessionFactory, transaction
 from shared.events import BookingRequested, Envelope
+from shared.outbox import utcnow
 
 START = datetime.fromisoformat("2026-12-01T13:00:00+01:00")
 
@@ -74,3 +75,20 @@ def test_old_records_are_purged_and_recent_ones_kept(booking_factory: SessionFac
         left = session.execute(select(func.count()).select_from(outbox.outbox)).scalar_one()
         remembered = session.execute(select(func.count()).select_from(outbox.inbox)).scalar_one()
     assert (left, remembered, unpublished(booking_factory)) == (1, 0, 1)
+
+
+def test_an_event_gets_one_second_chance_a_few_minutes_after_it_went_out(booking_factory: SessionFactory) -> None:
+    with transaction(booking_factory) as session:
+        event = outbox.add(session, requested("b-7"), "c-7")
+    outbox.relay(booking_factory, lambda task, envelope: None)
+    again: list[str] = []
+
+    def resend() -> int:
+        return outbox.resend_recent(booking_factory, lambda task, envelope: again.append(envelope["event_id"]),
+                                    after=timedelta(minutes=2), within=timedelta(minutes=30))  # fmt: skip
+
+    assert resend() == 0  # too fresh: it is most likely still on its way
+    with transaction(booking_factory) as session:
+        session.execute(update(outbox.outbox).values(published_at=utcnow() - timedelta(minutes=3)))
+    assert resend() == 1 and again == [event.event_id]
+    assert resend() == 0  # one second chance, not a stream of copies
