@@ -72,9 +72,9 @@ def main() -> None:
 
         booking = wait_for("the booking to be confirmed or rejected", settled)
         assert isinstance(booking, dict)
-        for key in ("status", "treatment", "start", "end", "room", "cupping_kit", "therapist", "reason"):
+        for key in ("status", "treatment", "start", "end", "room_name", "cupping_kit_name", "therapist_name", "reason"):
             if booking.get(key):
-                print(f"  {key:12} {booking[key]}")
+                print(f"  {key:17} {booking[key]}")
         print_client_email(accepted["id"])
 
 
