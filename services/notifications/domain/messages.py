@@ -33,7 +33,6 @@ CALENDAR_METHOD = {
     Kind.BOOKING_CANCELLED: "CANCEL",
     Kind.THERAPIST_RELEASED: "CANCEL",
 }
-LOCALES = ("en", "de")
 
 
 class DeliveryStatus(StrEnum):
