@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import Database, transaction
 from shared.events import CatalogResyncRequested, Envelope
-from shared.outbox import Outbox
+from shared.outbox import Outbox, Publish
 from shared.routing import queue_for
 from shared.settings import BaseServiceSettings
 
@@ -51,7 +51,7 @@ def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
     return app
 
 
-def publisher(app: Celery) -> Any:
+def publisher(app: Celery) -> Publish:
     """A `publish(task_name, envelope)` that sends by name; logs show the event id, never the payload."""
 
     def publish(task_name: str, envelope: dict[str, Any]) -> None:
@@ -64,6 +64,12 @@ def publisher(app: Celery) -> Any:
         )
 
     return publish
+
+
+def producer(name: str, settings: BaseServiceSettings) -> Publish:
+    """A `publish` for a process that only sends (an API): a Celery app with no tasks and no signals,
+    which connects to the broker on the first message, not when it is built."""
+    return publisher(make_celery(name, settings))
 
 
 def register_messaging(

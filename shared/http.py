@@ -1,13 +1,18 @@
-"""HTTP plumbing every service's API uses: the staff key check, correlation ids, health."""
+"""HTTP plumbing every service's API uses, declared once: sessions, the staff key check, domain errors
+mapped to status codes, correlation ids, validation errors, health.
+
+A service's `create_app` calls `install_common(app, database, staff_key, errors)`; its routes then take
+`SessionDep` / `ReadSessionDep` and declare `dependencies=[StaffOnly]`, which find the service's
+database and key on `app.state`."""
 
 from __future__ import annotations
 
 import hmac
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from shared.db import SessionFactory
+from shared.db import Database
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -27,18 +32,48 @@ def is_staff_key(given: str | None, expected: str) -> bool:
     return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
 
 
-def staff_only(expected_key: Callable[[], str]) -> Callable[..., None]:
-    """A dependency that lets a request through only with the staff API key."""
-
-    def check(api_key: str | None = Depends(_api_key_header)) -> None:
-        if not is_staff_key(api_key, expected_key()):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key header is required")
-
-    return check
+def is_staff(request: Request, api_key: str | None) -> bool:
+    """Whether `api_key` is this service's staff key."""
+    return is_staff_key(api_key, request.app.state.staff_key)
 
 
-def install_common(app: FastAPI) -> None:
-    """Correlation id in and out (X-Correlation-ID), and a /health endpoint."""
+def _staff_only(request: Request, api_key: str | None = Depends(_api_key_header)) -> None:
+    if not is_staff(request, api_key):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key header is required")
+
+
+StaffOnly = Depends(_staff_only)
+
+
+def _session(request: Request) -> Iterator[Session]:
+    # Committed before the response is sent (scope="function"): a client never sees a 2xx for lost work.
+    with request.app.state.database.session_factory()() as db, db.begin():
+        yield db
+
+
+def _read_session(request: Request) -> Iterator[Session]:
+    with request.app.state.database.read_session_factory()() as db, db.begin():
+        yield db
+
+
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
+
+
+def install_common(
+    app: FastAPI, database: Database, staff_key: str, errors: Mapping[type[Exception], int] | None = None
+) -> None:
+    """The service's database and staff key for the dependencies above; each domain error class in
+    `errors` answered with its status code and the error's message; correlation ids in and out
+    (X-Correlation-ID); validation errors that say which field is wrong; a /health endpoint."""
+    app.state.database, app.state.staff_key = database, staff_key
+
+    def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+        code = next(code for kind, code in (errors or {}).items() if isinstance(error, kind))
+        return JSONResponse(status_code=code, content={"detail": str(error)})
+
+    for kind in errors or {}:
+        app.add_exception_handler(kind, _domain_error)
 
     @app.middleware("http")
     async def _correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -63,19 +98,6 @@ def install_common(app: FastAPI) -> None:
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
     def health() -> dict[str, str]:
         return {"status": "ok"}
-
-
-def unit_of_work(factory: Callable[[], SessionFactory]) -> Callable[[], Iterator[Session]]:
-    """A dependency giving one transaction per request, committed before the response is sent.
-
-    Use it with `Depends(..., scope="function")`: a client never sees a 2xx for work that did not commit.
-    """
-
-    def session() -> Iterator[Session]:
-        with factory()() as db, db.begin():
-            yield db
-
-    return session
 
 
 def _problem(error: dict[str, Any]) -> dict[str, str]:

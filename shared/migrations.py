@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from alembic import context
+import sqlalchemy as sa
+from alembic import context, op
 from sqlalchemy import MetaData
 
 from shared.db import make_engine
@@ -24,3 +25,48 @@ def run_migrations(metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+# The outbox and inbox tables of `shared.outbox`, written once for every service's migrations.
+
+
+def create_outbox_tables() -> None:
+    """The outbox and inbox as first created (revision 0001 of every service)."""
+    op.create_table(
+        "inbox_message",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("handled_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox_message")),
+    )
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("type", sa.String(length=100), nullable=False),
+        sa.Column("envelope", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_message_event_id")),
+    )
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.create_index(batch.f("ix_outbox_message_published_at"), ["published_at"], unique=False)
+
+
+def drop_outbox_tables() -> None:
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.drop_index(batch.f("ix_outbox_message_published_at"))
+    op.drop_table("outbox_message")
+    op.drop_table("inbox_message")
+
+
+def add_outbox_second_chance() -> None:
+    """When an event was published a second time (`Outbox.resend_recent`)."""
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.add_column(sa.Column("resent_at", sa.DateTime(), nullable=True))
+
+
+def drop_outbox_second_chance() -> None:
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.drop_column("resent_at")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Integer,
     MetaData,
     String,
@@ -31,16 +30,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.db import SessionFactory, transaction
+from shared.clock import system_clock
+from shared.db import SessionFactory, UtcDateTime, transaction
 from shared.events import Envelope, Payload
 from shared.routing import subscribers_of
 
 Publish = Callable[[str, dict[str, Any]], None]
-
-
-def utcnow() -> datetime:
-    """Naive UTC: what every table of ours stores (SQLite has no time zones)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Outbox:
@@ -54,16 +49,16 @@ class Outbox:
             Column("event_id", String(36), nullable=False, unique=True),
             Column("type", String(100), nullable=False),
             Column("envelope", Text, nullable=False),
-            Column("created_at", DateTime, nullable=False, default=utcnow),
-            Column("published_at", DateTime, nullable=True, index=True),
-            Column("resent_at", DateTime, nullable=True),
+            Column("created_at", UtcDateTime, nullable=False, default=system_clock.now),
+            Column("published_at", UtcDateTime, nullable=True, index=True),
+            Column("resent_at", UtcDateTime, nullable=True),
         )
         self.inbox = Table(
             "inbox_message",
             metadata,
             Column("consumer", String(100), primary_key=True),
             Column("event_id", String(36), primary_key=True),
-            Column("handled_at", DateTime, nullable=False, default=utcnow),
+            Column("handled_at", UtcDateTime, nullable=False, default=system_clock.now),
         )
 
     def add(self, session: Session, payload: Payload, correlation_id: str) -> Envelope:
@@ -74,7 +69,7 @@ class Outbox:
                 event_id=envelope.event_id,
                 type=envelope.type,
                 envelope=envelope.model_dump_json(),
-                created_at=utcnow(),
+                created_at=system_clock.now(),
             )
         )
         return envelope
@@ -99,7 +94,7 @@ class Outbox:
                 session.execute(
                     update(self.outbox)
                     .where(self.outbox.c.id.in_([row.id for row in rows]))
-                    .values(published_at=utcnow())
+                    .values(published_at=system_clock.now())
                 )
         return len(rows)
 
@@ -107,7 +102,7 @@ class Outbox:
         """Publish once more every event sent between `within` and `after` ago: a second chance for
         whatever a broker restart lost while it sat in a queue. Consumers are idempotent, so the
         copy of an event they already handled changes nothing."""
-        now = utcnow()
+        now = system_clock.now()
         with transaction(factory) as session:
             rows = session.execute(
                 select(self.outbox.c.id, self.outbox.c.type, self.outbox.c.envelope).where(
@@ -130,7 +125,7 @@ class Outbox:
 
         The inbox must remember an event for longer than the broker can redeliver it (the visibility
         timeout) and the outbox may republish it (until published): days, not seconds."""
-        cutoff = utcnow() - older_than
+        cutoff = system_clock.now() - older_than
         with transaction(factory) as session:
             published = session.execute(
                 delete(self.outbox).where(self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff)
@@ -144,7 +139,7 @@ class Outbox:
             count, oldest = session.execute(
                 select(func.count(), func.min(self.outbox.c.created_at)).where(self.outbox.c.published_at.is_(None))
             ).one()
-        return int(count), (utcnow() - oldest).total_seconds() if oldest else 0.0
+        return int(count), (system_clock.now() - oldest).total_seconds() if oldest else 0.0
 
     def consume_once(
         self,
@@ -162,7 +157,9 @@ class Outbox:
             try:
                 with session.begin_nested():
                     session.execute(
-                        insert(self.inbox).values(consumer=consumer, event_id=event.event_id, handled_at=utcnow())
+                        insert(self.inbox).values(
+                            consumer=consumer, event_id=event.event_id, handled_at=system_clock.now()
+                        )
                     )
             except IntegrityError:
                 return False

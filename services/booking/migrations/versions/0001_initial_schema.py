@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from shared.migrations import create_outbox_tables, drop_outbox_tables
+
 
 revision = '0001'
 down_revision = None
@@ -42,24 +44,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_booking_start_status', ['start_at', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_booking_status'), ['status'], unique=False)
 
-    op.create_table('inbox_message',
-    sa.Column('consumer', sa.String(length=100), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('handled_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_inbox_message'))
-    )
-    op.create_table('outbox_message',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('type', sa.String(length=100), nullable=False),
-    sa.Column('envelope', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('published_at', sa.DateTime(), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_message_event_id'))
-    )
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_message_published_at'), ['published_at'], unique=False)
+    create_outbox_tables()
 
     op.create_table('resource_copy',
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -117,11 +102,7 @@ def downgrade() -> None:
     op.drop_table('treatment_copy')
     op.drop_table('therapist_copy')
     op.drop_table('resource_copy')
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_message_published_at'))
-
-    op.drop_table('outbox_message')
-    op.drop_table('inbox_message')
+    drop_outbox_tables()
     with op.batch_alter_table('booking', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_booking_status'))
         batch_op.drop_index('ix_booking_start_status')

@@ -6,8 +6,7 @@ Revises: 0004
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from shared.migrations import add_outbox_second_chance, drop_outbox_second_chance
 
 revision = "0005"
 down_revision = "0004"
@@ -16,10 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox_message") as batch:
-        batch.add_column(sa.Column("resent_at", sa.DateTime(), nullable=True))
+    add_outbox_second_chance()
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox_message") as batch:
-        batch.drop_column("resent_at")
+    drop_outbox_second_chance()
