@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.booking.adapters import orm
-from services.booking.domain.allocation import Taken
-from services.booking.domain.catalog import LocationRow, Resource, Shift, Therapist, TreatmentSpec
+from services.booking.domain.calendar import Claims
+from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec, WeeklyHours
 from services.booking.domain.model import Booking, Client, Status
 from shared.outbox import utcnow
 
@@ -177,7 +177,7 @@ def bookings_holding(session: Session, kind: str, code: str, first_cell: int, la
     return [_booking(row) for row in rows]
 
 
-def taken_cells(session: Session, first_cell: int, last_cell: int) -> Taken:
+def taken_cells(session: Session, first_cell: int, last_cell: int) -> Claims:
     query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(
         orm.claim.c.cell >= first_cell, orm.claim.c.cell <= last_cell
     )
@@ -220,9 +220,9 @@ def therapists(session: Session) -> list[Therapist]:
             name=r.name,
             email=r.email,
             skills=frozenset(r.skills),
-            weekly_hours=tuple(Shift(**h) for h in r.weekly_hours),
+            weekly_hours=tuple(WeeklyHours(**h) for h in r.weekly_hours),
             location=r.location,
-            breaks=tuple(Shift(**h) for h in r.breaks or []),
+            breaks=tuple(WeeklyHours(**h) for h in r.breaks or []),
             time_off=tuple(
                 (datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["end"])) for a in r.time_off or []
             ),
@@ -237,7 +237,7 @@ def locations(session: Session) -> list[LocationRow]:
         LocationRow(
             code=r.code,
             timezone=r.timezone,
-            opening_hours=tuple(Shift(**h) for h in r.opening_hours),
+            opening_hours=tuple(WeeklyHours(**h) for h in r.opening_hours),
             grid_minutes=r.slot_grid_minutes,
             min_notice_minutes=r.min_notice_minutes,
             max_advance_days=r.max_advance_days,

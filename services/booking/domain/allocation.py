@@ -11,14 +11,12 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
-from services.booking.domain.calendar import BookingRules, all_free, claim_cells, works_during
+from services.booking.domain.calendar import BookingRules, Claims, all_free, claim_cells, works_during
 from services.booking.domain.catalog import THERAPIST, Resource, Therapist, TreatmentSpec
-
-Taken = set[tuple[str, str, int]]
 
 
 def _unclaimed_resources(
-    treatment: TreatmentSpec, kind: str, resources: Iterable[Resource], taken: Taken, start: datetime,
+    treatment: TreatmentSpec, kind: str, resources: Iterable[Resource], taken: Claims, start: datetime,
     location: str | None,
 ) -> Iterator[Resource]:  # fmt: skip
     span = claim_cells(treatment, kind, start)
@@ -33,7 +31,7 @@ def _unclaimed_resources(
 
 
 def _available_therapists(
-    treatment: TreatmentSpec, therapists: Iterable[Therapist], taken: Taken, start: datetime, tz: ZoneInfo,
+    treatment: TreatmentSpec, therapists: Iterable[Therapist], taken: Claims, start: datetime, tz: ZoneInfo,
     location: str | None,
 ) -> Iterator[Therapist]:  # fmt: skip
     end = start + timedelta(minutes=treatment.duration_minutes)
@@ -51,7 +49,7 @@ def free_resources(
     treatment: TreatmentSpec,
     kind: str,
     resources: Iterable[Resource],
-    taken: Taken,
+    taken: Claims,
     start: datetime,
     location: str | None = None,
 ) -> list[Resource]:
@@ -62,7 +60,7 @@ def free_resources(
 def free_therapists(
     treatment: TreatmentSpec,
     therapists: Iterable[Therapist],
-    taken: Taken,
+    taken: Claims,
     start: datetime,
     tz: ZoneInfo,
     load: Mapping[str, int] | None = None,
@@ -82,7 +80,7 @@ def bookable(
     treatment: TreatmentSpec,
     resources: list[Resource],
     therapists: list[Therapist],
-    taken: Taken,
+    taken: Claims,
     start: datetime,
     rules: BookingRules,
 ) -> bool:
@@ -104,7 +102,7 @@ def available_starts(
     now: datetime,
     resources: list[Resource],
     therapists: list[Therapist],
-    taken: Taken,
+    taken: Claims,
 ) -> list[datetime]:
     """Grid starts of a local day at which a booking would be confirmed now."""
     return [

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.booking.domain.catalog import Shift, Therapist, TreatmentSpec
+from services.booking.domain.catalog import Therapist, TreatmentSpec, WeeklyHours
 
 CELL_MINUTES = 5  # a resource is claimed in cells of this length; catalog durations are multiples of it
+Claims = set[tuple[str, str, int]]  # held (kind, code, cell) triples
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -41,7 +42,7 @@ class BookingRules:
     min_notice: timedelta = timedelta(hours=2)
     max_advance: timedelta = timedelta(days=60)
     location: str = "main"
-    opening_hours: tuple[Shift, ...] = ()  # empty: no limit beyond the therapists' shifts
+    opening_hours: tuple[WeeklyHours, ...] = ()  # empty: no limit beyond the therapists' shifts
 
     def open_during(self, start: datetime, end: datetime) -> bool:
         if not self.opening_hours:
@@ -97,12 +98,12 @@ def local_span(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[int, int, 
     return None
 
 
-def inside(stretches: Iterable[Shift], span: tuple[int, int, int]) -> bool:
+def inside(stretches: Iterable[WeeklyHours], span: tuple[int, int, int]) -> bool:
     day, first, last = span
     return any(s.weekday == day and s.minutes()[0] <= first and last <= s.minutes()[1] for s in stretches)
 
 
-def touches(stretches: Iterable[Shift], span: tuple[int, int, int]) -> bool:
+def touches(stretches: Iterable[WeeklyHours], span: tuple[int, int, int]) -> bool:
     day, first, last = span
     return any(s.weekday == day and s.minutes()[0] < last and first < s.minutes()[1] for s in stretches)
 
@@ -120,5 +121,5 @@ def works_during(
     return not any(away_start < end and start < away_end for away_start, away_end in therapist.time_off)
 
 
-def all_free(taken: set[tuple[str, str, int]], kind: str, code: str, span: Iterable[int]) -> bool:
+def all_free(taken: Claims, kind: str, code: str, span: Iterable[int]) -> bool:
     return not any((kind, code, cell) in taken for cell in span)

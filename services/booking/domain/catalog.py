@@ -38,7 +38,7 @@ class Resource:
 
 
 @dataclass(frozen=True)
-class Shift:
+class WeeklyHours:
     weekday: int  # 0 = Monday
     start: str  # local HH:MM
     end: str  # local HH:MM, 24:00 for midnight
@@ -60,9 +60,9 @@ class Therapist:
     name: str
     email: str
     skills: frozenset[str]
-    weekly_hours: tuple[Shift, ...]
+    weekly_hours: tuple[WeeklyHours, ...]
     location: str = "main"  # home location
-    breaks: tuple[Shift, ...] = ()
+    breaks: tuple[WeeklyHours, ...] = ()
     time_off: tuple[tuple[datetime, datetime], ...] = ()
     active: bool = True
 
@@ -76,7 +76,7 @@ class LocationRow:
 
     code: str
     timezone: str | None
-    opening_hours: tuple[Shift, ...]
+    opening_hours: tuple[WeeklyHours, ...]
     grid_minutes: int
     min_notice_minutes: int
     max_advance_days: int

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from services.booking.adapters import orm, repository
 from services.booking.adapters.orm import outbox
-from services.booking.domain.allocation import Taken, available_starts, free_resources, free_therapists
-from services.booking.domain.calendar import CELL_MINUTES, BookingRules, cell_of, claim_cells
+from services.booking.domain.allocation import available_starts, free_resources, free_therapists
+from services.booking.domain.calendar import CELL_MINUTES, BookingRules, Claims, cell_of, claim_cells
 from services.booking.domain.catalog import KIND_NAMES, THERAPIST, TreatmentSpec, resource_kind
 from services.booking.domain.exceptions import (
     AlreadyRequested,
@@ -55,7 +55,7 @@ from shared.replica import upsert_by_revision
 
 log = logging.getLogger(__name__)
 
-Claims = set[tuple[str, str, int]]
+
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def get_booking(session: Session, booking_id: str, token: str | None, lock: bool
 # ---- holding resources --------------------------------------------------------------------------
 
 
-def _taken_around(session: Session, treatment: TreatmentSpec, start: datetime, own: Claims) -> Taken:
+def _taken_around(session: Session, treatment: TreatmentSpec, start: datetime, own: Claims) -> Claims:
     """Claims near the slot, less the booking's own (a reschedule may overlap its old slot)."""
     longest = treatment.duration_minutes + max([0, *treatment.buffer_minutes.values()])
     taken = repository.taken_cells(session, cell_of(start) - 1, cell_of(start) + longest // CELL_MINUTES + 1)

@@ -8,15 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.booking.domain.allocation import (
-    Taken,
-    available_starts,
-    bookable,
-    free_resources,
-    free_therapists,
-)
-from services.booking.domain.calendar import BookingRules, claim_cells
-from services.booking.domain.catalog import THERAPIST, Resource, Shift, Therapist, TreatmentSpec
+from services.booking.domain.allocation import available_starts, bookable, free_resources, free_therapists
+from services.booking.domain.calendar import BookingRules, Claims, claim_cells
+from services.booking.domain.catalog import THERAPIST, Resource, Therapist, TreatmentSpec, WeeklyHours
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RULES = BookingRules(tz=BERLIN)
@@ -46,8 +40,8 @@ KIT_A = Resource(code="kit-a", kind="cupping_kit", name="Cupping kit A")
 KIT_B = Resource(code="kit-b", kind="cupping_kit", name="Cupping kit B")
 
 
-def weekdays(start: str, end: str) -> tuple[Shift, ...]:
-    return tuple(Shift(day, start, end) for day in range(5))
+def weekdays(start: str, end: str) -> tuple[WeeklyHours, ...]:
+    return tuple(WeeklyHours(day, start, end) for day in range(5))
 
 
 ANNA = Therapist(
@@ -78,12 +72,12 @@ def at(hour: int, minute: int = 0, day: date = TUESDAY) -> datetime:
     return datetime.combine(day, time(hour, minute), BERLIN)
 
 
-def held(treatment: TreatmentSpec, kind: str, code: str, start: datetime) -> Taken:
+def held(treatment: TreatmentSpec, kind: str, code: str, start: datetime) -> Claims:
     """The claims a confirmed booking leaves on one resource, buffer included."""
     return {(kind, code, cell) for cell in claim_cells(treatment, kind, start)}
 
 
-def booked(start: datetime, room: str, kit: str, therapist: str) -> Taken:
+def booked(start: datetime, room: str, kit: str, therapist: str) -> Claims:
     """Everything a confirmed back-leg-cupping session holds."""
     return (
         held(BACK_LEG_CUPPING, "room", room, start)
