@@ -39,10 +39,10 @@ def main() -> None:
         migrate(service)
         print(f"{service}: database at the newest schema")
     if args.seed:
-        from services.catalog.bootstrap import session_factory
-        from services.catalog.service_layer.handlers import load_seed
+        from services.catalog.bootstrap import bootstrap
+        from services.catalog.service_layer.entries import load_seed
 
-        print(f"catalog: {load_seed(session_factory())} seed entries added")
+        print(f"catalog: {load_seed(bootstrap().unit_of_work)} seed entries added")
 
 
 if __name__ == "__main__":

@@ -90,10 +90,10 @@ def main() -> None:
     os.environ.update(env)
     for service in SERVICES:
         migrate(service)
-    from services.catalog.bootstrap import session_factory
-    from services.catalog.service_layer.handlers import load_seed
+    from services.catalog.bootstrap import bootstrap
+    from services.catalog.service_layer.entries import load_seed
 
-    load_seed(session_factory())
+    load_seed(bootstrap().unit_of_work)
     mail_note = f" (started here; mail kept in {VAR / 'mail'})" if "smtp" in env["_RUN_EMBEDDED"] else ""
     redis_note = " (started here)" if "redis" in env["_RUN_EMBEDDED"] else ""
     databases = ", ".join(

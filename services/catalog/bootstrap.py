@@ -1,10 +1,36 @@
-"""The one place that wires the catalog: database, outbox publisher. Nothing connects at import."""
+"""The one place that wires the catalog: settings, database, clock. Nothing connects at import."""
 
 from __future__ import annotations
 
-from services.catalog.config import get_settings
-from shared.db import Database
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-database = Database(lambda: get_settings().database_url)
-session_factory = database.session_factory
-read_session_factory = database.read_session_factory
+from sqlalchemy.orm import Session
+
+from services.catalog.adapters.repository import SqlRepository
+from services.catalog.config import CatalogSettings
+from shared.clock import Clock, system_clock
+from shared.db import Database, transaction
+
+
+@dataclass(frozen=True)
+class Wiring:
+    settings: CatalogSettings
+    database: Database
+    clock: Clock
+
+    def repository(self, session: Session) -> SqlRepository:
+        return SqlRepository(session, self.clock)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlRepository]:
+        """A repository in one transaction: committed when the block ends, rolled back on an exception."""
+        with transaction(self.database.session_factory()) as session:
+            yield self.repository(session)
+
+
+def bootstrap(settings: CatalogSettings | None = None, clock: Clock = system_clock) -> Wiring:
+    """Everything the catalog's entrypoints use; `settings` default to the environment's."""
+    settings = settings or CatalogSettings()
+    return Wiring(settings=settings, database=Database(lambda: settings.database_url), clock=clock)

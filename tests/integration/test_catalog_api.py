@@ -17,9 +17,10 @@ from httpx import Response
 from sqlalchemy import Engine, func, select
 
 from services.catalog.adapters import orm
-from services.catalog.entrypoints.api import app
-from services.catalog.service_layer import handlers
-from shared.db import make_session_factory
+from services.catalog.bootstrap import Wiring, bootstrap
+from services.catalog.config import CatalogSettings
+from services.catalog.entrypoints.api import create_app
+from services.catalog.service_layer import entries
 from tests.support.apps import service_database
 
 THERAPIST_PUBLISHED = "catalog.therapist_published"
@@ -31,6 +32,7 @@ class CatalogApi:
     db: Engine  # the test's own connection to the catalog's database
     staff_key: str
     seeded: int  # entries the first load_seed added
+    wiring: Wiring
 
     @property
     def staff(self) -> dict[str, str]:
@@ -56,9 +58,10 @@ class CatalogApi:
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogApi]:
     url = f"sqlite:///{tmp_path_factory.mktemp('catalog-api') / 'catalog.db'}"
     with service_database("catalog", url) as service:
-        seeded = handlers.load_seed(service.writer())
-        with TestClient(app) as client:
-            yield CatalogApi(client=client, db=service.db, staff_key=service.staff_key, seeded=seeded)
+        wiring = bootstrap(CatalogSettings(database_url=url, admin_api_key=service.staff_key))
+        seeded = entries.load_seed(wiring.unit_of_work)
+        with TestClient(create_app(wiring)) as client:
+            yield CatalogApi(client=client, db=service.db, staff_key=service.staff_key, seeded=seeded, wiring=wiring)
 
 
 def therapist(name: str = "Eva Brandt", **changes: Any) -> dict[str, Any]:
@@ -225,7 +228,7 @@ def test_loading_the_seed_again_adds_and_announces_nothing(catalog: CatalogApi) 
     assert catalog.seeded > 0
     before = catalog.outbox_size()
 
-    assert handlers.load_seed(make_session_factory(catalog.db)) == 0
+    assert entries.load_seed(catalog.wiring.unit_of_work) == 0
 
     assert catalog.outbox_size() == before
     assert len(catalog.client.get("/treatments/back-leg-cupping").json()["what_to_expect"]) > 0

@@ -7,7 +7,7 @@ by counting from today and hoping the result is a weekday."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.clock import system_clock
@@ -59,3 +59,18 @@ def next_clock_change(month: int, tz: ZoneInfo = BERLIN) -> date:
 def at(day: date, hour: int, minute: int = 0, tz: ZoneInfo = BERLIN) -> datetime:
     """A local wall-clock time on `day`, aware."""
     return datetime.combine(day, time(hour, minute), tz)
+
+
+class FixedClock:
+    """A `shared.clock.Clock` for unit tests: stands still until the test moves it."""
+
+    def __init__(self, instant: datetime) -> None:
+        if instant.tzinfo is None:
+            raise ValueError("give the clock an aware instant")
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant.astimezone(UTC)
+
+    def advance(self, by: timedelta) -> None:
+        self.instant += by

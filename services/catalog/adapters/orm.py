@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text
 
-from shared.db import new_metadata
-from shared.outbox import Outbox, utcnow
+from shared.clock import system_clock
+from shared.db import UtcDateTime, new_metadata
+from shared.outbox import Outbox
 
 metadata = new_metadata()
 outbox = Outbox(metadata)
@@ -27,7 +28,7 @@ treatment = Table(
     Column("details", JSON, nullable=False),
     Column("translations", JSON, nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False),
-    Column("updated_at", DateTime, nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime, nullable=False, default=system_clock.now),
 )
 
 resource = Table(
@@ -39,7 +40,7 @@ resource = Table(
     Column("name", String(200), nullable=False),
     Column("location", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("updated_at", DateTime, nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime, nullable=False, default=system_clock.now),
 )
 
 therapist = Table(
@@ -55,7 +56,7 @@ therapist = Table(
     Column("breaks", JSON, nullable=False, server_default="[]"),
     Column("time_off", JSON, nullable=False, server_default="[]"),
     Column("active", Boolean, nullable=False),
-    Column("updated_at", DateTime, nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime, nullable=False, default=system_clock.now),
 )
 
 location = Table(
@@ -71,5 +72,5 @@ location = Table(
     Column("min_notice_minutes", Integer, nullable=False),
     Column("max_advance_days", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("updated_at", DateTime, nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime, nullable=False, default=system_clock.now),
 )

@@ -1,7 +1,9 @@
-"""Reading and writing catalog entries; each write raises the entry's revision."""
+"""Reading and writing catalog entries; each write raises the entry's revision and is announced in the
+same transaction (the outbox)."""
 
 from __future__ import annotations
 
+import abc
 from dataclasses import asdict
 from typing import Any
 
@@ -9,8 +11,40 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.catalog.adapters import orm
-from services.catalog.domain.model import Location, Resource, Therapist, TimeOff, Treatment, WorkingHours
-from shared.outbox import utcnow
+from services.catalog.domain.model import Entry, Location, Resource, Therapist, TimeOff, Treatment, WeeklyHours
+from shared.clock import Clock, system_clock
+from shared.events import Payload
+
+
+class AbstractRepository(abc.ABC):
+    """What the catalog's use cases need of storage. Lists come with each entry's revision."""
+
+    @abc.abstractmethod
+    def save(self, entry: Entry) -> int:
+        """Insert or replace an entry; returns its new revision."""
+
+    @abc.abstractmethod
+    def exists(self, kind: type[Entry], key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def treatments(self, slug: str | None = None) -> list[tuple[Treatment, int]]: ...
+
+    @abc.abstractmethod
+    def resources(self) -> list[tuple[Resource, int]]: ...
+
+    @abc.abstractmethod
+    def therapists(self) -> list[tuple[Therapist, int]]: ...
+
+    @abc.abstractmethod
+    def locations(self) -> list[tuple[Location, int]]: ...
+
+    @abc.abstractmethod
+    def announce(self, event: Payload, correlation_id: str) -> None:
+        """Record an event, published only if this transaction commits."""
+
+    def therapist(self, code: str) -> Therapist | None:
+        return next((t for t, _ in self.therapists() if t.code == code), None)
+
 
 _KEYS: dict[type, tuple[Table, str]] = {
     Treatment: (orm.treatment, "slug"),
@@ -20,69 +54,65 @@ _KEYS: dict[type, tuple[Table, str]] = {
 }
 
 
-def save(session: Session, entry: Treatment | Resource | Therapist | Location) -> int:
-    """Insert or update an entry; returns its new revision."""
-    table, key = _KEYS[type(entry)]
-    values = asdict(entry)
-    current = session.execute(select(table.c.revision).where(table.c[key] == values[key])).scalar()
-    revision = (current or 0) + 1
-    values.update(revision=revision, updated_at=utcnow())
-    if current is None:
-        session.execute(insert(table).values(**values))
-    else:
-        session.execute(update(table).where(table.c[key] == values[key]).values(**values))
-    return revision
+class SqlRepository(AbstractRepository):
+    def __init__(self, session: Session, clock: Clock = system_clock) -> None:
+        self.session, self.clock = session, clock
+
+    def save(self, entry: Entry) -> int:
+        table, key = _KEYS[type(entry)]
+        values = asdict(entry)
+        current = self.session.execute(select(table.c.revision).where(table.c[key] == values[key])).scalar()
+        revision = (current or 0) + 1
+        values.update(revision=revision, updated_at=self.clock.now())
+        if current is None:
+            self.session.execute(insert(table).values(**values))
+        else:
+            self.session.execute(update(table).where(table.c[key] == values[key]).values(**values))
+        return revision
+
+    def exists(self, kind: type[Entry], key: str) -> bool:
+        table, column = _KEYS[kind]
+        return self.session.execute(select(table.c[column]).where(table.c[column] == key)).first() is not None
+
+    def treatments(self, slug: str | None = None) -> list[tuple[Treatment, int]]:
+        query = select(orm.treatment).order_by(orm.treatment.c.slug)
+        if slug is not None:
+            query = query.where(orm.treatment.c.slug == slug)
+        return [(Treatment(**_fields(row)), row.revision) for row in self.session.execute(query)]
+
+    def resources(self) -> list[tuple[Resource, int]]:
+        rows = self.session.execute(select(orm.resource).order_by(orm.resource.c.kind, orm.resource.c.code))
+        return [(Resource(**_fields(row)), row.revision) for row in rows]
+
+    def therapists(self) -> list[tuple[Therapist, int]]:
+        rows = self.session.execute(select(orm.therapist).order_by(orm.therapist.c.code))
+        return [(_therapist(row), row.revision) for row in rows]
+
+    def therapist(self, code: str) -> Therapist | None:
+        row = self.session.execute(select(orm.therapist).where(orm.therapist.c.code == code)).first()
+        return _therapist(row) if row else None
+
+    def locations(self) -> list[tuple[Location, int]]:
+        rows = self.session.execute(select(orm.location).order_by(orm.location.c.code))
+        return [(_location(row), row.revision) for row in rows]
+
+    def announce(self, event: Payload, correlation_id: str) -> None:
+        orm.outbox.add(self.session, event, correlation_id)
 
 
-def exists(session: Session, kind: type, key: str) -> bool:
-    table, column = _KEYS[kind]
-    return session.execute(select(table.c[column]).where(table.c[column] == key)).first() is not None
-
-
-def _treatment(row: Any) -> Treatment:
-    return Treatment(**{k: v for k, v in row._mapping.items() if k not in ("revision", "updated_at")})
-
-
-def _resource(row: Any) -> Resource:
-    return Resource(**{k: v for k, v in row._mapping.items() if k not in ("revision", "updated_at")})
+def _fields(row: Any) -> dict[str, Any]:
+    return {k: v for k, v in row._mapping.items() if k not in ("revision", "updated_at")}
 
 
 def _therapist(row: Any) -> Therapist:
-    values = {k: v for k, v in row._mapping.items() if k not in ("revision", "updated_at")}
-    values["weekly_hours"] = [WorkingHours(**hours) for hours in values["weekly_hours"]]
-    values["breaks"] = [WorkingHours(**hours) for hours in values["breaks"]]
+    values = _fields(row)
+    values["weekly_hours"] = [WeeklyHours(**hours) for hours in values["weekly_hours"]]
+    values["breaks"] = [WeeklyHours(**hours) for hours in values["breaks"]]
     values["time_off"] = [TimeOff(**away) for away in values["time_off"]]
     return Therapist(**values)
 
 
 def _location(row: Any) -> Location:
-    values = {k: v for k, v in row._mapping.items() if k not in ("revision", "updated_at")}
-    values["opening_hours"] = [WorkingHours(**hours) for hours in values["opening_hours"]]
+    values = _fields(row)
+    values["opening_hours"] = [WeeklyHours(**hours) for hours in values["opening_hours"]]
     return Location(**values)
-
-
-def treatments(session: Session, slug: str | None = None) -> list[tuple[Treatment, int]]:
-    query = select(orm.treatment).order_by(orm.treatment.c.slug)
-    if slug is not None:
-        query = query.where(orm.treatment.c.slug == slug)
-    return [(_treatment(row), row.revision) for row in session.execute(query)]
-
-
-def resources(session: Session) -> list[tuple[Resource, int]]:
-    rows = session.execute(select(orm.resource).order_by(orm.resource.c.kind, orm.resource.c.code))
-    return [(_resource(row), row.revision) for row in rows]
-
-
-def therapists(session: Session) -> list[tuple[Therapist, int]]:
-    rows = session.execute(select(orm.therapist).order_by(orm.therapist.c.code))
-    return [(_therapist(row), row.revision) for row in rows]
-
-
-def locations(session: Session) -> list[tuple[Location, int]]:
-    rows = session.execute(select(orm.location).order_by(orm.location.c.code))
-    return [(_location(row), row.revision) for row in rows]
-
-
-def therapist(session: Session, code: str) -> Therapist | None:
-    row = session.execute(select(orm.therapist).where(orm.therapist.c.code == code)).first()
-    return _therapist(row) if row else None

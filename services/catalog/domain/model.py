@@ -12,7 +12,7 @@ CUPPING_KIT = "cupping_kit"
 RESOURCE_KINDS = (ROOM, CUPPING_KIT)
 THERAPIST = "therapist"
 # Claims are kept in 5-minute cells, so durations and buffers must fall on that grid.
-MINUTE_GRID = 5
+CELL_MINUTES = 5
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")  # 24:00 ends a shift at midnight
 
@@ -22,7 +22,7 @@ class CatalogError(ValueError):
 
 
 @dataclass(frozen=True)
-class WorkingHours:
+class WeeklyHours:
     """A weekly stretch of local time: a shift, a break, or a location's opening hours."""
 
     weekday: int  # 0 = Monday
@@ -59,8 +59,8 @@ class Treatment:
 
     def validate(self) -> None:
         check_code(self.slug, "treatment slug")
-        if self.duration_minutes <= 0 or self.duration_minutes % MINUTE_GRID:
-            raise CatalogError(f"duration must be a positive multiple of {MINUTE_GRID} minutes")
+        if self.duration_minutes <= 0 or self.duration_minutes % CELL_MINUTES:
+            raise CatalogError(f"duration must be a positive multiple of {CELL_MINUTES} minutes")
         for kind, count in self.required_resources.items():
             if kind not in RESOURCE_KINDS:
                 raise CatalogError(f"unknown resource kind {kind!r}; known: {', '.join(RESOURCE_KINDS)}")
@@ -69,8 +69,8 @@ class Treatment:
         for kind, minutes in self.buffer_minutes.items():
             if kind not in (*RESOURCE_KINDS, THERAPIST):
                 raise CatalogError(f"buffer for unknown kind {kind!r}")
-            if minutes < 0 or minutes % MINUTE_GRID:
-                raise CatalogError(f"buffer for {kind} must be a non-negative multiple of {MINUTE_GRID} minutes")
+            if minutes < 0 or minutes % CELL_MINUTES:
+                raise CatalogError(f"buffer for {kind} must be a non-negative multiple of {CELL_MINUTES} minutes")
         if not self.required_skills:
             raise CatalogError("a treatment needs at least one therapist skill")
         if not self.required_resources:
@@ -116,9 +116,9 @@ class Therapist:
     name: str
     email: str
     skills: list[str]
-    weekly_hours: list[WorkingHours]
+    weekly_hours: list[WeeklyHours]
     location: str = "main"  # home location: where shifts without their own location are
-    breaks: list[WorkingHours] = field(default_factory=list)
+    breaks: list[WeeklyHours] = field(default_factory=list)
     time_off: list[TimeOff] = field(default_factory=list)
     active: bool = True
 
@@ -142,7 +142,7 @@ class Location:
     name: str
     timezone: str | None = None  # None: CLINIC_TIMEZONE
     address: str = ""
-    opening_hours: list[WorkingHours] = field(default_factory=list)  # empty: open whenever therapists work
+    opening_hours: list[WeeklyHours] = field(default_factory=list)  # empty: open whenever therapists work
     slot_grid_minutes: int = 15
     min_notice_minutes: int = 120
     max_advance_days: int = 60
@@ -158,8 +158,8 @@ class Location:
                 raise CatalogError(message) from None
         for hours in self.opening_hours:
             hours.validate()
-        if self.slot_grid_minutes <= 0 or self.slot_grid_minutes % MINUTE_GRID:
-            raise CatalogError(f"the slot grid must be a positive multiple of {MINUTE_GRID} minutes")
+        if self.slot_grid_minutes <= 0 or self.slot_grid_minutes % CELL_MINUTES:
+            raise CatalogError(f"the slot grid must be a positive multiple of {CELL_MINUTES} minutes")
         if self.min_notice_minutes < 0 or self.max_advance_days <= 0:
             raise CatalogError("minimum notice must be zero or more and maximum advance at least one day")
 
@@ -167,3 +167,10 @@ class Location:
 def check_code(code: str, what: str) -> None:
     if not _CODE.match(code):
         raise CatalogError(f"{what} must be lower-case letters, digits and dashes, not {code!r}")
+
+
+Entry = Treatment | Resource | Therapist | Location
+
+
+class UnknownEntry(CatalogError):
+    """Asked for an entry the catalog does not have."""

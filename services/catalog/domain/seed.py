@@ -13,7 +13,7 @@ from services.catalog.domain.model import (
     Resource,
     Therapist,
     Treatment,
-    WorkingHours,
+    WeeklyHours,
 )
 
 MEDICAL_MASSAGE = "medical_massage"
@@ -151,8 +151,8 @@ LOCATIONS = [
         name="Clinic Mitte",
         address="Example Street 1, Berlin",
         opening_hours=[
-            *(WorkingHours(weekday=day, start="08:00", end="20:00") for day in range(5)),
-            WorkingHours(weekday=5, start="09:00", end="14:00"),
+            *(WeeklyHours(weekday=day, start="08:00", end="20:00") for day in range(5)),
+            WeeklyHours(weekday=5, start="09:00", end="14:00"),
         ],
     )
 ]
@@ -166,8 +166,8 @@ RESOURCES = [
 ]
 
 
-def _weekdays(start: str, end: str, days: range = range(0, 5)) -> list[WorkingHours]:
-    return [WorkingHours(weekday=day, start=start, end=end) for day in days]
+def _weekdays(start: str, end: str, days: range = range(0, 5)) -> list[WeeklyHours]:
+    return [WeeklyHours(weekday=day, start=start, end=end) for day in days]
 
 
 THERAPISTS = [
@@ -184,7 +184,7 @@ THERAPISTS = [
         name="Ben Okafor",
         email="ben.okafor@clinic.example",
         skills=[MEDICAL_MASSAGE, CUPPING, SPORTS],
-        weekly_hours=[*_weekdays("12:00", "20:00"), WorkingHours(5, "09:00", "14:00")],
+        weekly_hours=[*_weekdays("12:00", "20:00"), WeeklyHours(5, "09:00", "14:00")],
     ),
     Therapist(
         code="clara-weiss",

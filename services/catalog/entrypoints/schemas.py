@@ -9,38 +9,38 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 _HHMM = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 
 
-class WorkingHoursIn(BaseModel):
+class WeeklyHoursCreate(BaseModel):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
     start: str = Field(pattern=_HHMM, examples=["09:00"])
     end: str = Field(pattern=_HHMM, examples=["17:00"], description="24:00 for midnight")
     location: str | None = Field(None, description="a shift's location; omit for the therapist's home location")
 
 
-class TimeOffIn(BaseModel):
+class TimeOffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: AwareDatetime = Field(examples=["2026-12-24T00:00:00+01:00"])
     end: AwareDatetime = Field(examples=["2026-12-27T00:00:00+01:00"])
     note: str = Field("", max_length=200)
 
 
-class LocationIn(BaseModel):
+class LocationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     timezone: str | None = Field(None, description="IANA zone; omit for CLINIC_TIMEZONE", examples=["Europe/Berlin"])
     address: str = ""
-    opening_hours: list[WorkingHoursIn] = Field(default_factory=list, description="empty: no limit beyond shifts")
+    opening_hours: list[WeeklyHoursCreate] = Field(default_factory=list, description="empty: no limit beyond shifts")
     slot_grid_minutes: int = Field(15, gt=0, le=240)
     min_notice_minutes: int = Field(120, ge=0)
     max_advance_days: int = Field(60, gt=0, le=730)
     active: bool = True
 
 
-class LocationOut(LocationIn):
+class LocationPublic(LocationCreate):
     code: str
     revision: int
 
 
-class TreatmentIn(BaseModel):
+class TreatmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     duration_minutes: int = Field(gt=0, le=480)
@@ -58,12 +58,12 @@ class TreatmentIn(BaseModel):
     active: bool = True
 
 
-class TreatmentOut(TreatmentIn):
+class TreatmentPublic(TreatmentCreate):
     slug: str
     revision: int
 
 
-class ResourceIn(BaseModel):
+class ResourceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(examples=["room", "cupping_kit"])
     name: str = Field(min_length=1, max_length=200)
@@ -71,23 +71,23 @@ class ResourceIn(BaseModel):
     active: bool = True
 
 
-class ResourceOut(ResourceIn):
+class ResourcePublic(ResourceCreate):
     code: str
     revision: int
 
 
-class TherapistIn(BaseModel):
+class TherapistCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     skills: list[str]
-    weekly_hours: list[WorkingHoursIn]
+    weekly_hours: list[WeeklyHoursCreate]
     location: str = "main"
-    breaks: list[WorkingHoursIn] = []
-    time_off: list[TimeOffIn] = []
+    breaks: list[WeeklyHoursCreate] = []
+    time_off: list[TimeOffCreate] = []
     active: bool = True
 
 
-class TherapistOut(TherapistIn):
+class TherapistPublic(TherapistCreate):
     code: str
     revision: int

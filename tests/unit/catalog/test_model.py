@@ -15,7 +15,7 @@ from services.catalog.domain.model import (
     Resource,
     Therapist,
     Treatment,
-    WorkingHours,
+    WeeklyHours,
 )
 
 
@@ -23,7 +23,7 @@ def treatment(**changes: Any) -> Treatment:
     return dataclasses.replace(seed.BACK_LEG_CUPPING, **changes)
 
 
-def therapist_with(hours: list[WorkingHours], code: str = "anna-keller") -> Therapist:
+def therapist_with(hours: list[WeeklyHours], code: str = "anna-keller") -> Therapist:
     return Therapist(
         code=code,
         name="Anna Keller",
@@ -100,31 +100,31 @@ def test_a_therapist_code_is_checked_like_a_slug() -> None:
 @pytest.mark.parametrize("value", ["8:00", "24:30", "08:60", "0800", "08:00:00", "noon"])
 def test_working_hours_must_be_written_hh_mm(value: str) -> None:
     with pytest.raises(CatalogError, match=rf"working hours must be HH:MM \(00:00 to 24:00\), not '{value}'"):
-        therapist_with([WorkingHours(0, value, "23:00")]).validate()
+        therapist_with([WeeklyHours(0, value, "23:00")]).validate()
     with pytest.raises(CatalogError, match=rf"working hours must be HH:MM \(00:00 to 24:00\), not '{value}'"):
-        WorkingHours(0, "00:00", value).validate()
+        WeeklyHours(0, "00:00", value).validate()
 
 
 def test_an_evening_shift_may_end_at_midnight() -> None:
-    therapist_with([WorkingHours(0, "16:00", "24:00")]).validate()
+    therapist_with([WeeklyHours(0, "16:00", "24:00")]).validate()
     with pytest.raises(CatalogError, match="end"):
-        WorkingHours(0, "24:00", "24:00").validate()
+        WeeklyHours(0, "24:00", "24:00").validate()
 
 
 @pytest.mark.parametrize(("start", "end"), [("16:00", "08:00"), ("12:00", "12:00")], ids=["reversed", "empty"])
 def test_a_shift_must_end_after_it_starts(start: str, end: str) -> None:
     with pytest.raises(CatalogError, match=rf"working hours on weekday 2 end \({end}\) before they start"):
-        therapist_with([WorkingHours(2, start, end)]).validate()
+        therapist_with([WeeklyHours(2, start, end)]).validate()
 
 
 @pytest.mark.parametrize("weekday", [-1, 7])
 def test_a_shift_falls_on_a_real_weekday(weekday: int) -> None:
     with pytest.raises(CatalogError, match=f"weekday must be 0 \\(Monday\\) to 6 \\(Sunday\\), not {weekday}"):
-        WorkingHours(weekday, "08:00", "16:00").validate()
+        WeeklyHours(weekday, "08:00", "16:00").validate()
 
 
 def test_a_valid_split_shift_passes() -> None:
-    therapist_with([WorkingHours(0, "08:00", "12:00"), WorkingHours(0, "14:00", "18:00")]).validate()
+    therapist_with([WeeklyHours(0, "08:00", "12:00"), WeeklyHours(0, "14:00", "18:00")]).validate()
 
 
 # ---- the starting catalog -----------------------------------------------------------------------
