@@ -10,13 +10,14 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine, create_engine
 
+from tests.support.clock import working_day
 from tests.support.servers import SmtpSink, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,28 +131,12 @@ def _knows_the_catalog(platform: Platform) -> bool:
     try:
         answer = httpx.get(
             f"{platform.booking}/availability",
-            params={"treatment": "back-leg-cupping", "date": weekday(3).isoformat()},
+            params={"treatment": "back-leg-cupping", "date": working_day(3).isoformat()},
             timeout=5,
         )
     except httpx.HTTPError:
         return False
     return answer.status_code == 200 and bool(answer.json()["slots"])
-
-
-def weekday(n: int) -> date:
-    """The n-th Monday-to-Friday date after today (n >= 2 keeps it clear of the minimum notice).
-
-    Counting working days, not calendar days, gives every n its own date: tests sharing a platform
-    never meet on the same day by accident of the weekday the suite runs on."""
-    day = datetime.now(TZ).date()
-    while n > 0:
-        day += timedelta(days=1)
-        n -= day.weekday() < 5
-    return day
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), TZ)
 
 
 def utc_naive(moment: datetime) -> datetime:

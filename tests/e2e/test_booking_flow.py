@@ -6,7 +6,7 @@ import json
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -15,7 +15,8 @@ from celery import Celery
 from sqlalchemy import insert, text
 
 from services.booking.adapters.orm import booking as booking_table
-from tests.e2e.platform import ADMIN_KEY, Platform, local, utc_naive, weekday
+from tests.e2e.platform import ADMIN_KEY, Platform, utc_naive
+from tests.support.clock import at, now, working_day
 from tests.support.servers import wait_until
 
 TREATMENT = "back-leg-cupping"
@@ -52,7 +53,7 @@ def mails_to(platform: Platform, address: str) -> list[EmailMessage]:
 def test_back_leg_cupping_is_confirmed_with_room_kit_therapist_and_emailed(platform: Platform) -> None:
     client = f"maria-{uuid.uuid4().hex[:8]}@example.com"
     correlation = f"corr-{uuid.uuid4().hex}"
-    start = local(weekday(4), 13)
+    start = at(working_day(4), 13)
     accepted = book(platform, start.isoformat(), client, **{"X-Correlation-ID": correlation})
     assert accepted["status"] == "pending"
 
@@ -83,7 +84,7 @@ def test_back_leg_cupping_is_confirmed_with_room_kit_therapist_and_emailed(platf
 
 
 def test_thirty_clients_racing_for_one_slot_never_share_a_room_kit_or_therapist(platform: Platform) -> None:
-    start = local(weekday(6), 13)  # both cupping therapists work at 13:00; there are two kits
+    start = at(working_day(6), 13)  # both cupping therapists work at 13:00; there are two kits
     clients = [f"racer-{i}-{uuid.uuid4().hex[:6]}@example.com" for i in range(30)]
     with ThreadPoolExecutor(max_workers=30) as pool:
         accepted = list(pool.map(lambda email: book(platform, start.isoformat(), email), clients))
@@ -137,7 +138,7 @@ def _assert_no_overlapping_claims(platform: Platform, start: datetime) -> None:
 
 def test_a_redelivered_confirmation_sends_no_second_email(platform: Platform) -> None:
     client = f"twice-{uuid.uuid4().hex[:8]}@example.com"
-    accepted = book(platform, local(weekday(5), 14).isoformat(), client)
+    accepted = book(platform, at(working_day(5), 14).isoformat(), client)
     assert settled(platform, accepted)["status"] == "confirmed"
     wait_until(lambda: mails_to(platform, client), message="no confirmation email")
     with platform.engine("booking").connect() as db:
@@ -164,7 +165,7 @@ def test_a_redelivered_confirmation_sends_no_second_email(platform: Platform) ->
 
 
 def test_time_off_entered_in_the_catalog_leaves_availability_at_once(platform: Platform) -> None:
-    day = weekday(9)
+    day = working_day(9)
 
     def annas_slots() -> list[str]:
         answer = httpx.get(
@@ -177,7 +178,7 @@ def test_time_off_entered_in_the_catalog_leaves_availability_at_once(platform: P
     assert annas_slots()
     answer = httpx.post(
         f"{platform.urls['catalog']}/therapists/anna-keller/time-off",
-        json={"start": local(day, 0).isoformat(), "end": local(day, 23, 59).isoformat(), "note": "training"},
+        json={"start": at(day, 0).isoformat(), "end": at(day, 23, 59).isoformat(), "note": "training"},
         headers={"X-API-Key": ADMIN_KEY},
     )
     assert answer.status_code == 200, answer.text
@@ -186,14 +187,14 @@ def test_time_off_entered_in_the_catalog_leaves_availability_at_once(platform: P
 
 def test_a_booking_whose_message_was_lost_does_not_stay_pending(platform: Platform) -> None:
     client = f"lost-{uuid.uuid4().hex[:8]}@example.com"
-    start = local(weekday(10), 10)
+    start = at(working_day(10), 10)
     booking_id = str(uuid.uuid4())
-    long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=10)
+    long_ago = now() - timedelta(minutes=10)
     with platform.engine("booking").begin() as db:  # as if the API stored it and the broker then lost the event
         db.execute(
             insert(booking_table).values(
                 id=booking_id, treatment=TREATMENT, location="main", status="pending", version=1,
-                start_at=utc_naive(start), end_at=utc_naive(start + timedelta(minutes=45)),
+                start_at=start, end_at=start + timedelta(minutes=45),
                 client_name="Lost Message", client_email=client, token_hash="0" * 64, resources={},
                 correlation_id="lost", created_at=long_ago, updated_at=long_ago,
             )
@@ -215,7 +216,7 @@ def test_no_log_line_carries_a_clients_name_email_or_token(platform: Platform) -
     name, email = f"Private Person {uuid.uuid4().hex[:6]}", f"private-{uuid.uuid4().hex[:8]}@example.com"
     answer = httpx.post(
         f"{platform.booking}/bookings",
-        json={"treatment": TREATMENT, "start": local(weekday(11), 13).isoformat(),
+        json={"treatment": TREATMENT, "start": at(working_day(11), 13).isoformat(),
               "client": {"name": name, "email": email, "phone": "+49 30 555 0101"}},
     )  # fmt: skip
     accepted = answer.json()
@@ -230,7 +231,7 @@ def test_no_log_line_carries_a_clients_name_email_or_token(platform: Platform) -
 
 def test_ops_see_every_service_ready_and_its_numbers(platform: Platform) -> None:
     client = f"metrics-{uuid.uuid4().hex[:8]}@example.com"
-    assert settled(platform, book(platform, local(weekday(12), 13).isoformat(), client))["status"] == "confirmed"
+    assert settled(platform, book(platform, at(working_day(12), 13).isoformat(), client))["status"] == "confirmed"
     wait_until(lambda: mails_to(platform, client), message="no confirmation email")
     for service, url in platform.urls.items():
         ready = httpx.get(f"{url}/ready")

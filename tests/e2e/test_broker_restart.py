@@ -11,9 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.platform import SERVICES, Platform, local, start_platform, weekday
+from tests.e2e.platform import SERVICES, Platform, start_platform
 from tests.e2e.test_booking_flow import book, mails_to, settled
 from tests.support import servers
+from tests.support.clock import at, working_day
 from tests.support.servers import wait_until
 
 
@@ -34,7 +35,7 @@ def test_bookings_are_confirmed_again_after_the_broker_restarts(
     platform_with_own_broker: tuple[Platform, list],
 ) -> None:
     platform, broker = platform_with_own_broker
-    before = book(platform, local(weekday(3), 13).isoformat(), f"before-{uuid.uuid4().hex[:6]}@example.com")
+    before = book(platform, at(working_day(3), 13).isoformat(), f"before-{uuid.uuid4().hex[:6]}@example.com")
     assert settled(platform, before)["status"] == "confirmed"
 
     port = int(broker[0].url.rsplit(":", 1)[1].split("/")[0])
@@ -45,6 +46,6 @@ def test_bookings_are_confirmed_again_after_the_broker_restarts(
     assert httpx.get(f"{platform.booking}/ready").status_code == 200
 
     client = f"after-{uuid.uuid4().hex[:6]}@example.com"
-    after = book(platform, local(weekday(3), 14).isoformat(), client)
+    after = book(platform, at(working_day(3), 14).isoformat(), client)
     assert settled(platform, after, timeout=120)["status"] == "confirmed"
     wait_until(lambda: mails_to(platform, client), timeout=60, message="no email after the broker came back")
