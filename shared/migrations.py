@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import context, op
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, TypeDecorator
 
 from shared.db import make_engine
+
+
+def _render_item(kind: str, item: object, _context: object) -> str | bool:
+    # A column type of ours (UtcDateTime) is written as the type it stores, so migrations import nothing of ours.
+    if kind == "type" and isinstance(item, TypeDecorator):
+        return f"sa.{item.impl!r}"
+    return False
 
 
 def run_migrations(metadata: MetaData) -> None:
@@ -21,7 +28,9 @@ def run_migrations(metadata: MetaData) -> None:
         return
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, render_as_batch=True, render_item=_render_item
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
