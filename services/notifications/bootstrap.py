@@ -1,52 +1,96 @@
-"""The one place that wires the notifications service. Nothing connects at import."""
+"""The one place that wires the notifications service: `bootstrap()` builds everything the API and the
+worker use. Nothing connects at import, nor when it is built: the database on first use."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from functools import partial
 
 import httpx
 
 from services.notifications.adapters import mailer
-from services.notifications.config import get_settings
-from services.notifications.service_layer.handlers import Alternatives, MailSettings, Send
+from services.notifications.adapters.repository import Transactions, sql_transactions
+from services.notifications.config import NotificationSettings
+from services.notifications.domain.messages import Mail, MailSettings, RetryPolicy
+from services.notifications.service_layer.reminders import ReminderWindows
+from services.notifications.service_layer.sending import Alternatives, MailRoom, Send
+from shared.clock import Clock, system_clock
 from shared.db import Database
 
-database = Database(lambda: get_settings().database_url)
-session_factory = database.session_factory
-read_session_factory = database.read_session_factory
+
+@dataclass(frozen=True)
+class Wiring:
+    """Everything the entrypoints use, built once."""
+
+    settings: NotificationSettings
+    database: Database
+    clock: Clock
+    send: Send  # the SMTP sender
+    mail: MailSettings
+    alternatives: Alternatives  # free times, asked of the booking service's API
+
+    def transactions(self) -> Transactions:
+        """A repository per short transaction (the session factory is looked up now: a forked worker
+        child builds its own)."""
+        return sql_transactions(self.database.session_factory())
+
+    @property
+    def mailroom(self) -> MailRoom:
+        retry = RetryPolicy(self.settings.retry_base_seconds, self.settings.retry_max_attempts)
+        return MailRoom(self.send, self.mail, retry, self.clock, self.alternatives)
+
+    @property
+    def reminder_windows(self) -> ReminderWindows:
+        return ReminderWindows(self.settings.reminder_hours, self.settings.short_reminder_hours)
 
 
-def smtp_send() -> Send:
-    s = get_settings()
-    config = mailer.SmtpConfig(
-        host=s.smtp_host,
-        port=s.smtp_port,
-        mail_from=s.mail_from,
-        username=s.smtp_username,
-        password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-        starttls=s.smtp_starttls,
-        use_ssl=s.smtp_ssl,
-        timeout=s.smtp_timeout,
+def bootstrap(
+    settings: NotificationSettings | None = None, clock: Clock = system_clock, send: Send | None = None
+) -> Wiring:
+    """The service wired from `settings` (default: read from the environment)."""
+    settings = settings or NotificationSettings()
+    return Wiring(
+        settings=settings,
+        database=Database(lambda: settings.database_url),
+        clock=clock,
+        send=send or smtp_send(settings),
+        mail=mail_settings(settings),
+        alternatives=booking_alternatives(settings.booking_url),
     )
-    return partial(mailer.send, config)
 
 
-def mail_settings() -> MailSettings:
-    s = get_settings()
-    sender = parseaddr(s.mail_from)[1] or "bookings@clinic.invalid"
+def smtp_send(settings: NotificationSettings) -> Send:
+    config = mailer.SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        mail_from=settings.mail_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+        use_ssl=settings.smtp_ssl,
+        timeout=settings.smtp_timeout,
+    )
+
+    def send(mail: Mail) -> None:
+        mailer.send(config, mail)
+
+    return send
+
+
+def mail_settings(settings: NotificationSettings) -> MailSettings:
+    sender = parseaddr(settings.mail_from)[1] or "bookings@clinic.invalid"
     return MailSettings(
         domain=sender.rpartition("@")[2] or "clinic.invalid",
         sender=sender,
-        clinic_name=s.clinic_name,
-        manage_url=s.manage_url,
+        clinic_name=settings.clinic_name,
+        manage_url=settings.manage_url,
     )
 
 
-def alternatives() -> Alternatives:
+def booking_alternatives(booking_url: str) -> Alternatives:
     """Free starts after a refused one, asked of the booking service over HTTP (its own API)."""
-    base = get_settings().booking_url.rstrip("/")
+    base = booking_url.rstrip("/")
 
     def find(treatment: str, after: datetime, location: str) -> list[datetime]:
         answer = httpx.get(

@@ -6,25 +6,29 @@ no worker runs here, so both stay queued.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from services.notifications.entrypoints.api import app
-from services.notifications.service_layer import handlers
-from shared.db import SessionFactory, transaction
+from ops.migrate import migrate
+from services.notifications.adapters.repository import SqlRepository
+from services.notifications.bootstrap import bootstrap
+from services.notifications.config import NotificationSettings
+from services.notifications.domain.messages import MailSettings
+from services.notifications.entrypoints.api import create_app
+from services.notifications.service_layer import owed
+from shared.clock import system_clock
+from shared.db import SessionFactory, make_engine, make_session_factory, transaction
 from shared.events import BookingConfirmed, Envelope
 from tests.integration.notifications import story
-from tests.support.apps import service_database
+from tests.support import clock
 
-BERLIN = ZoneInfo("Europe/Berlin")
 ANNA = "anna.keller@clinic.example"
 
 
@@ -49,12 +53,11 @@ class NotificationsApi:
     def hear(self, confirmed: BookingConfirmed) -> None:
         """booking.confirmed arrives, in a new envelope each time, as the broker would deliver it."""
         with transaction(self.writer) as session:
-            handlers.on_booking_confirmed(
-                session,
+            owed.on_booking_confirmed(
+                SqlRepository(session),
                 Envelope.wrap(confirmed, "test"),
-                handlers.MailSettings(
-                    domain="clinic.example", sender="bookings@clinic.example", clinic_name="The Clinic"
-                ),
+                MailSettings(domain="clinic.example", sender="bookings@clinic.example", clinic_name="The Clinic"),
+                system_clock,
             )
 
     def confirm(self, client_email: str, therapist_email: str = ANNA) -> str:
@@ -65,7 +68,7 @@ class NotificationsApi:
 
 
 def confirmation(client_email: str, therapist_email: str = ANNA) -> BookingConfirmed:
-    start = datetime.combine(datetime.now(BERLIN).date() + timedelta(days=3), time(13), BERLIN)
+    start = clock.at(clock.working_day(3), 13)
     therapist = replace(story.ANNA, email=therapist_email)
     return story.confirmed(start, client=story.Client("Maria Schmidt", client_email), therapist=therapist)
 
@@ -73,8 +76,16 @@ def confirmation(client_email: str, therapist_email: str = ANNA) -> BookingConfi
 @pytest.fixture(scope="module")
 def notifications(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotificationsApi]:
     url = f"sqlite:///{tmp_path_factory.mktemp('notifications-api') / 'notifications.db'}"
-    with service_database("notifications", url) as service, TestClient(app) as client:
-        yield NotificationsApi(client=client, writer=service.writer(), staff_key=service.staff_key)
+    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
+    migrate("notifications", url)
+    wiring = bootstrap(NotificationSettings(database_url=url, admin_api_key=staff_key))
+    engine = make_engine(url)
+    try:
+        with TestClient(create_app(wiring)) as client:
+            yield NotificationsApi(client=client, writer=make_session_factory(engine), staff_key=staff_key)
+    finally:
+        wiring.database.reset()
+        engine.dispose()
 
 
 def a_client() -> str:

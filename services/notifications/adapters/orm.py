@@ -1,10 +1,11 @@
-"""Notification tables: one row per message we owe someone, and our copy of treatment texts."""
+"""Notification tables: one row per message we owe someone, what we know of each visit, and our copies of
+the catalog's treatment and location texts (named as the booking service names its copies)."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text, UniqueConstraint
 
-from shared.db import new_metadata
+from shared.db import UtcDateTime, new_metadata
 from shared.outbox import Outbox
 
 metadata = new_metadata()
@@ -24,17 +25,17 @@ delivery = Table(
     Column("message_id", String(255), nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime, nullable=False),
-    Column("claimed_at", DateTime, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("correlation_id", String(64), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("sent_at", DateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
     UniqueConstraint("booking_id", "kind", "recipient", "booking_version"),
 )
 
-treatment_info = Table(
-    "treatment_info",
+treatment_copy = Table(
+    "treatment_copy",
     metadata,
     Column("slug", String(64), primary_key=True),
     Column("revision", Integer, nullable=False),
@@ -59,8 +60,8 @@ appointment = Table(
     Column("treatment", String(64), nullable=False),
     Column("treatment_name", String(200), nullable=False),
     Column("duration_minutes", Integer, nullable=False),
-    Column("start_at", DateTime, nullable=False, index=True),  # naive UTC
-    Column("end_at", DateTime, nullable=False),
+    Column("start_at", UtcDateTime, nullable=False, index=True),
+    Column("end_at", UtcDateTime, nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("location", String(64), nullable=False),
     Column("resource_names", JSON, nullable=False),
@@ -71,11 +72,11 @@ appointment = Table(
     Column("client_email", String(320), nullable=False),
     Column("client_locale", String(10), nullable=False),
     Column("short_reminder", Boolean, nullable=False),
-    Column("changed_at", DateTime, nullable=False),  # when the current version was confirmed
+    Column("changed_at", UtcDateTime, nullable=False),  # when the current version was confirmed
 )
 
-location_info = Table(
-    "location_info",
+location_copy = Table(
+    "location_copy",
     metadata,
     Column("code", String(64), primary_key=True),
     Column("revision", Integer, nullable=False),

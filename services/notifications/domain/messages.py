@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -23,6 +25,11 @@ class Kind(StrEnum):
     def template(self) -> str:
         """The template folder: both reminders share one set of templates."""
         return "booking_reminder" if self is Kind.BOOKING_REMINDER_SHORT else self.value
+
+    @property
+    def to_therapist(self) -> bool:
+        """Therapists read these; clients read every other kind."""
+        return self in (Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_RELEASED, Kind.THERAPIST_DAY_SCHEDULE)
 
 
 # Messages that carry the visit as an iCalendar attachment, and the method calendar programs act on.
@@ -57,6 +64,95 @@ def message_id(booking_id: str, kind: Kind, recipient: str, booking_version: int
     resend after a crash is recognisable as the same message."""
     who = hashlib.sha256(recipient.lower().encode()).hexdigest()[:12]
     return f"<{booking_id}.{kind.value}.v{booking_version}.{who}@{domain}>"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What every message needs from configuration."""
+
+    domain: str  # Message-IDs and calendar UIDs are made under the sender's domain
+    sender: str  # the sender's address, the calendar entry's organizer
+    clinic_name: str
+    manage_url: str = ""  # e.g. https://clinic.example/bookings/{booking_id}; empty: no link
+
+
+@dataclass(frozen=True)
+class MessageKey:
+    """What tells one message apart from every other: the unique key of a delivery."""
+
+    booking_id: str  # or a day schedule's key, day-<date>-<therapist>
+    kind: Kind
+    recipient: str
+    version: int  # the booking's version; a day schedule's date as YYYYMMDD
+
+    def message_id(self, domain: str) -> str:
+        return message_id(self.booking_id, self.kind, self.recipient, self.version, domain)
+
+
+@dataclass(frozen=True)
+class OwedMessage:
+    """A message we owe someone, before it is rendered: its key and the facts it will show."""
+
+    key: MessageKey
+    locale: str
+    context: dict[str, Any]
+    correlation_id: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything rendering one message needs."""
+
+    kind: Kind
+    recipient: str
+    locale: str
+    context: dict[str, Any]
+    message_id: str
+    correlation_id: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message we owe, and how sending it has gone so far."""
+
+    id: int
+    booking_id: str
+    kind: str
+    recipient: str
+    booking_version: int
+    locale: str
+    context: dict[str, Any]
+    message_id: str
+    status: str
+    attempts: int  # counted when claimed, so a claimed delivery's attempt is already included
+    next_attempt_at: datetime
+    claimed_at: datetime | None
+    last_error: str | None
+    correlation_id: str
+    created_at: datetime
+    sent_at: datetime | None
+
+    @property
+    def draft(self) -> Draft:
+        return Draft(Kind(self.kind), self.recipient, self.locale, self.context, self.message_id, self.correlation_id)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one attempt to send went: the delivery's new status and what goes with it."""
+
+    status: DeliveryStatus
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None  # a retry's time
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of a transient SMTP failure: the base delay doubles each attempt, up to `max_attempts`."""
+
+    base_seconds: float
+    max_attempts: int
 
 
 def retry_delay(attempt: int, base_seconds: float, cap_seconds: float = 3600.0) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import functools
 import html
 import re
 import uuid
@@ -24,14 +23,18 @@ from zoneinfo import ZoneInfo
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from services.catalog.domain import seed
 from services.catalog.domain.model import Therapist
 from services.notifications.adapters import mailer
 from services.notifications.adapters.orm import delivery, outbox
-from services.notifications.domain.messages import Kind, Mail
-from services.notifications.service_layer import handlers
-from services.notifications.service_layer.handlers import MailSettings
+from services.notifications.adapters.repository import SqlRepository, sql_transactions
+from services.notifications.domain.messages import Delivery, Kind, Mail, MailSettings, RetryPolicy
+from services.notifications.service_layer import catalog_copy, owed, reminders, sending
+from services.notifications.service_layer.reminders import ReminderWindows
+from services.notifications.service_layer.sending import MailRoom
+from shared.clock import system_clock
 from shared.db import SessionFactory, transaction
 from shared.events import (
     BookingCancelled,
@@ -45,6 +48,7 @@ from shared.events import (
     TreatmentPublished,
 )
 from tests.support import servers
+from tests.unit.notifications.fakes import FixedClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CUPPING = seed.BACK_LEG_CUPPING
@@ -54,7 +58,7 @@ ROOMS = {r.code: r.name for r in seed.RESOURCES}
 
 MAIL_FROM = "Clinic bookings <bookings@clinic.example>"
 SETTINGS = MailSettings(domain="clinic.example", sender="bookings@clinic.example", clinic_name="The Clinic")
-REMINDER_HOURS, SHORT_REMINDER_HOURS, DAY_SCHEDULE_HOUR = 24.0, 2.0, 7
+REMINDERS, DAY_SCHEDULE_HOUR = ReminderWindows(hours=24.0, short_hours=2.0), 7
 
 # Tuesday 1 December 2026, 14:00 in Berlin: the visit most stories are about.
 TUESDAY_2PM = datetime(2026, 12, 1, 14, 0, tzinfo=BERLIN)
@@ -172,11 +176,11 @@ def envelope(payload: Payload, occurred_at: datetime | None = None, correlation_
 
 
 # The worker's task names are the inbox's consumer names.
-CONSUMERS: dict[type[Payload], tuple[str, Callable[..., None]]] = {
-    BookingConfirmed: ("notifications.on_booking_confirmed", handlers.on_booking_confirmed),
-    BookingRescheduled: ("notifications.on_booking_rescheduled", handlers.on_booking_rescheduled),
-    BookingCancelled: ("notifications.on_booking_cancelled", handlers.on_booking_cancelled),
-    BookingRejected: ("notifications.on_booking_rejected", handlers.on_booking_rejected),
+CONSUMERS: dict[type[Payload], tuple[str, owed.OwedOnEvent]] = {
+    BookingConfirmed: ("notifications.on_booking_confirmed", owed.on_booking_confirmed),
+    BookingRescheduled: ("notifications.on_booking_rescheduled", owed.on_booking_rescheduled),
+    BookingCancelled: ("notifications.on_booking_cancelled", owed.on_booking_cancelled),
+    BookingRejected: ("notifications.on_booking_rejected", owed.on_booking_rejected),
 }
 EVENT_CLASSES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in CONSUMERS}
 
@@ -185,8 +189,9 @@ def publish_catalog(factory: SessionFactory) -> None:
     """What catalog's events put in notifications' database: the treatment's texts and the clinic site."""
     with transaction(factory) as session:
         texts = {k: v for k, v in asdict(CUPPING).items() if k != "details"}
-        handlers.on_treatment_published(session, Envelope.wrap(TreatmentPublished(revision=1, **texts), "seed"))
-        handlers.on_location_published(session, Envelope.wrap(LocationPublished(revision=1, **asdict(MAIN)), "seed"))
+        repo = SqlRepository(session)
+        catalog_copy.on_treatment_published(repo, Envelope.wrap(TreatmentPublished(revision=1, **texts), "seed"))
+        catalog_copy.on_location_published(repo, Envelope.wrap(LocationPublished(revision=1, **asdict(MAIN)), "seed"))
 
 
 # ---- the mail server ---------------------------------------------------------------------------------
@@ -288,12 +293,28 @@ class Letter:
 
 
 @dataclass
+class StoryClock:
+    """The system's time, or the latest moment the story has reached if that is later: a reminder owed
+    "at" tomorrow morning is due to the sweeps that follow it."""
+
+    reached: datetime | None = None
+
+    def now(self) -> datetime:
+        real = system_clock.now()
+        return real if self.reached is None else max(real, self.reached)
+
+    def reach(self, moment: datetime) -> None:
+        self.reached = moment if self.reached is None else max(self.reached, moment)
+
+
+@dataclass
 class Clinic:
     """Notifications' database and the mail server, with the worker's steps one call each."""
 
     factory: SessionFactory
     mail: MailServer
     settings: MailSettings = SETTINGS
+    clock: StoryClock = field(default_factory=StoryClock)
     free_starts: list[datetime] = field(default_factory=list)  # what the booking service would offer
     asked_for_alternatives: list[tuple[str, datetime, str]] = field(default_factory=list)
 
@@ -313,14 +334,17 @@ class Clinic:
     def consume(self, wrapped: Envelope) -> bool:
         """consume_once as the worker runs it; False when this event id was handled before."""
         consumer, handle = CONSUMERS[EVENT_CLASSES[wrapped.type]]
-        return outbox.consume_once(self.factory, consumer, wrapped, functools.partial(handle, settings=self.settings))
+
+        def consume(session: Session, event: Envelope) -> None:
+            handle(SqlRepository(session), event, self.settings, self.clock)
+
+        return outbox.consume_once(self.factory, consumer, wrapped, consume)
 
     def sweep(self, send: Callable[[Mail], None] | None = None, max_attempts: int = 5, **options: Any) -> int:
         """The scheduler's send_due: every due message, tiny retry delays so a retry is due at once."""
-        return handlers.send_due(
-            self.factory, send or self.send, self.settings, retry_base_seconds=0.001, max_attempts=max_attempts,
-            alternatives=self.alternatives, **options,
-        )  # fmt: skip
+        retry = RetryPolicy(base_seconds=0.001, max_attempts=max_attempts)
+        room = MailRoom(send or self.send, self.settings, retry, self.clock, self.alternatives)
+        return sending.send_due(sql_transactions(self.factory), room, **options)
 
     def sweep_until_settled(self, max_attempts: int = 5) -> None:
         """Sweep until nothing is queued or sending (a retry may be due a millisecond from now)."""
@@ -332,18 +356,23 @@ class Clinic:
         servers.wait_until(settled, timeout=20, interval=0.01, message="deliveries did not settle")
 
     def owe_reminders(self, now: datetime) -> int:
+        """The scheduler asks at `now`; the sweeps after it run no earlier."""
+        self.clock.reach(now)
         with transaction(self.factory) as session:
-            return handlers.owe_reminders(session, now, REMINDER_HOURS, SHORT_REMINDER_HOURS, self.settings)
+            return reminders.owe_reminders(SqlRepository(session), REMINDERS, self.settings, FixedClock(now))
 
     def owe_day_schedules(self, now: datetime) -> int:
+        self.clock.reach(now)
         with transaction(self.factory) as session:
-            return handlers.owe_day_schedules(session, now, DAY_SCHEDULE_HOUR, self.settings)
+            return reminders.owe_day_schedules(
+                SqlRepository(session), DAY_SCHEDULE_HOUR, self.settings, FixedClock(now)
+            )
 
-    def deliveries(self, booking_id: str | None = None, recipient: str | None = None) -> list[Any]:
+    def deliveries(self, booking_id: str | None = None, recipient: str | None = None) -> list[Delivery]:
         with transaction(self.factory) as session:
-            return handlers.deliveries(session, booking_id=booking_id, recipient=recipient)
+            return SqlRepository(session).deliveries(booking_id=booking_id, recipient=recipient)
 
-    def the_delivery(self, kind: Kind, recipient: str, booking_id: str | None = None) -> Any:
+    def the_delivery(self, kind: Kind, recipient: str, booking_id: str | None = None) -> Delivery:
         rows = [r for r in self.deliveries(booking_id, recipient) if r.kind == kind.value]
         assert len(rows) == 1, f"expected one {kind.value} to {recipient}, found {rows}"
         return rows[0]

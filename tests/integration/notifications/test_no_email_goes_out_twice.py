@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 
 from services.notifications.domain.messages import Kind, Mail
-from shared.outbox import utcnow
 from tests.integration.notifications.story import (
     ANNA,
     BEN,
@@ -26,6 +25,7 @@ from tests.integration.notifications.story import (
     confirmed,
     envelope,
 )
+from tests.support import clock
 
 
 class WorkerKilled(BaseException):
@@ -96,7 +96,7 @@ def test_a_message_whose_worker_died_after_claiming_it_is_sent_once_more_with_th
     assert clinic.sweep() == 1  # the other message; the orphan's worker may still be busy
     assert clinic.the_delivery(Kind(orphan.kind), orphan.recipient).status == "sending"
 
-    clinic.change(orphan.id, claimed_at=utcnow() - timedelta(minutes=6))  # five minutes later: it is dead
+    clinic.change(orphan.id, claimed_at=clock.now() - timedelta(minutes=6))  # five minutes later: it is dead
     assert clinic.sweep() == 1
     assert clinic.sweep() == 0
 
@@ -110,7 +110,7 @@ def test_a_message_whose_worker_died_after_claiming_it_is_sent_once_more_with_th
 def test_a_message_claimed_a_minute_ago_is_left_to_the_worker_sending_it(clinic: Clinic) -> None:
     clinic.hear(confirmed(client=MARIA))
     maria = clinic.the_delivery(Kind.BOOKING_CONFIRMED, MARIA.email)
-    clinic.change(maria.id, status="sending", attempts=1, claimed_at=utcnow() - timedelta(minutes=1))
+    clinic.change(maria.id, status="sending", attempts=1, claimed_at=clock.now() - timedelta(minutes=1))
 
     assert clinic.sweep() == 1  # Anna's notice only
 

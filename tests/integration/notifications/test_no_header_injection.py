@@ -10,8 +10,9 @@ from dataclasses import asdict
 
 import pytest
 
+from services.notifications.adapters.repository import SqlRepository
 from services.notifications.domain.messages import Kind
-from services.notifications.service_layer import handlers
+from services.notifications.service_layer import catalog_copy
 from shared.db import transaction
 from shared.events import Envelope, TreatmentPublished
 from tests.integration.notifications.story import (
@@ -63,7 +64,8 @@ def publish_german_name(clinic: Clinic, name: str) -> None:
     texts = {k: v for k, v in asdict(CUPPING).items() if k != "details"}
     texts["translations"] = {"de": {**texts.get("translations", {}).get("de", {}), "name": name}}
     with transaction(clinic.factory) as session:
-        handlers.on_treatment_published(session, Envelope.wrap(TreatmentPublished(revision=2, **texts), "catalog"))
+        published = Envelope.wrap(TreatmentPublished(revision=2, **texts), "catalog")
+        catalog_copy.on_treatment_published(SqlRepository(session), published)
 
 
 @pytest.mark.parametrize("source", ["booking-event", "catalog-translation"])

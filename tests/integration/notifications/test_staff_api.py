@@ -4,17 +4,22 @@ arrived (the same Message-ID, so mail programs see one message); a message on it
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from babel.dates import format_date
 from fastapi.testclient import TestClient
 
+from ops.migrate import migrate
+from services.notifications.bootstrap import bootstrap
+from services.notifications.config import NotificationSettings
 from services.notifications.domain.messages import CALENDAR_METHOD, Kind
-from services.notifications.entrypoints.api import app
+from services.notifications.entrypoints.api import create_app
+from shared.db import make_engine, make_session_factory
 from tests.integration.notifications.conftest import Postgres
 from tests.integration.notifications.story import (
     ANNA,
@@ -27,8 +32,7 @@ from tests.integration.notifications.story import (
     confirmed,
     publish_catalog,
 )
-from tests.support import servers
-from tests.support.apps import service_database
+from tests.support import clock, servers
 
 SAMPLE_CLIENT, SAMPLE_THERAPIST = "maria@example.com", "anna.keller@clinic.example"
 GERMAN_NAME = str(CUPPING.translations["de"]["name"])
@@ -80,23 +84,31 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         pytest.skip(f"no PostgreSQL: {postgres.why_not}")
     else:
         url, drop = servers.create_database(postgres.server.url, "notifications_api_test")
-    settings = {"MAIL_FROM": MAIL_FROM, "CLINIC_NAME": "The Clinic", "CLINIC_TIMEZONE": "Europe/Berlin"}
+    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
+    settings = NotificationSettings(
+        database_url=url, admin_api_key=staff_key, mail_from=MAIL_FROM, clinic_name="The Clinic",
+        clinic_timezone="Europe/Berlin",
+    )  # fmt: skip
+    migrate("notifications", url)
+    wiring = bootstrap(settings)
+    engine = make_engine(url)
     mail = MailServer().start()
     try:
-        with service_database("notifications", url, settings) as service:
-            factory = service.writer()
-            publish_catalog(factory)
-            with TestClient(app) as client:
-                yield StaffApi(client, Clinic(factory, mail), service.staff_key)
+        factory = make_session_factory(engine)
+        publish_catalog(factory)
+        with TestClient(create_app(wiring)) as client:
+            yield StaffApi(client, Clinic(factory, mail), staff_key)
     finally:
         mail.stop()
+        wiring.database.reset()
+        engine.dispose()
         if drop is not None:
             drop()
 
 
 def tomorrow_in(locale: str) -> str:
     """The sample visit is tomorrow at 10:00 in Berlin; its weekday in the reader's language."""
-    return format_date(datetime.now(UTC).astimezone(BERLIN) + timedelta(days=1), "EEEE", locale=locale)
+    return format_date(clock.today(BERLIN) + timedelta(days=1), "EEEE", locale=locale)
 
 
 # ---- previews ---------------------------------------------------------------------------------------

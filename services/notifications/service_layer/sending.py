@@ -1,0 +1,129 @@
+"""Sending what is owed, each message exactly once.
+
+An event creates delivery rows in the same transaction as its inbox record; the unique key on
+(booking, kind, recipient, booking version) means a duplicate event cannot owe a second message.
+Sending claims a row (queued -> sending) before talking to SMTP, so two workers never send the
+same row; a worker that dies mid-send leaves the row `sending`, and the sweep retries it with the
+same Message-ID. Reminders and therapists' day schedules are found by the scheduler in the
+`appointment` table, never parked in the broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.notifications.adapters import calendar, rendering
+from services.notifications.adapters.mailer import PermanentFailure, TransientFailure
+from services.notifications.adapters.repository import Transactions
+from services.notifications.domain.messages import (
+    Attachment,
+    Delivery,
+    DeliveryStatus,
+    Draft,
+    Kind,
+    Mail,
+    MailSettings,
+    Outcome,
+    RetryPolicy,
+    retry_delay,
+    safe_header,
+)
+from services.notifications.service_layer.visit_context import when
+from shared.clock import Clock
+
+Send = Callable[[Mail], None]
+Alternatives = Callable[[str, datetime, str], list[datetime]]  # (treatment, after, location) -> free starts
+STUCK_AFTER = timedelta(minutes=5)  # a `sending` row older than this lost its worker
+
+
+@dataclass(frozen=True)
+class MailRoom:
+    """Everything sending needs besides the database."""
+
+    send: Send
+    mail: MailSettings
+    retry: RetryPolicy
+    clock: Clock
+    alternatives: Alternatives | None = None  # where a rejection finds other free times
+
+
+def send_due(transactions: Transactions, room: MailRoom, booking_id: str | None = None, limit: int = 50) -> int:
+    """Send every message that is due (optionally only one booking's); returns how many went out.
+
+    Rows are claimed one at a time, just before each is sent: a claim never ages into the
+    stuck-row window while it waits behind slow sends in the same batch."""
+    sent, tried = 0, set[int]()
+    for _ in range(limit):
+        claimed = claim(transactions, room.clock, booking_id, frozenset(tried))  # each row once per sweep
+        if claimed is None:
+            break
+        tried.add(claimed.id)
+        outcome = attempt(claimed, room)
+        finish(transactions, claimed, outcome)
+        sent += outcome.status is DeliveryStatus.SENT
+    return sent
+
+
+def claim(transactions: Transactions, clock: Clock, booking_id: str | None, skip: frozenset[int]) -> Delivery | None:
+    """The next due delivery, now `sending` and ours alone; None when nothing is due."""
+    now = clock.now()
+    with transactions() as repo:
+        return repo.claim_next_due(now, now - STUCK_AFTER, booking_id, skip)
+
+
+def finish(transactions: Transactions, claimed: Delivery, outcome: Outcome) -> None:
+    with transactions() as repo:
+        repo.finish(claimed, outcome)
+
+
+def attempt(claimed: Delivery, room: MailRoom) -> Outcome:
+    """Send one claimed delivery and say how it went."""
+    try:
+        room.send(compose(claimed.draft, room.mail, room.alternatives))
+    except TransientFailure as error:
+        if claimed.attempts >= room.retry.max_attempts:
+            return Outcome(DeliveryStatus.FAILED, last_error=str(error)[:1000])
+        later = room.clock.now() + timedelta(seconds=retry_delay(claimed.attempts, room.retry.base_seconds))
+        return Outcome(DeliveryStatus.QUEUED, last_error=str(error)[:1000], next_attempt_at=later)
+    except PermanentFailure as error:  # the server's answer, word for word
+        return Outcome(DeliveryStatus.FAILED, last_error=str(error)[:1000])
+    except Exception as error:  # cannot be rendered or sent at all: it fails alone, the sweep goes on
+        return Outcome(DeliveryStatus.FAILED, last_error=f"not sent: {error}"[:1000])
+    return Outcome(DeliveryStatus.SENT, sent_at=room.clock.now())
+
+
+def compose(draft: Draft, mail: MailSettings, alternatives: Alternatives | None = None) -> Mail:
+    """The message a delivery stands for, rendered now in the recipient's language."""
+    safe_header(draft.recipient)  # before anything, the calendar entry included, puts it in a header
+    context = dict(draft.context)
+    wanted = context.pop("alternatives_for", None)
+    if draft.kind is Kind.BOOKING_REJECTED:
+        context["alternatives"] = free_alternatives(wanted, alternatives, draft.locale) if wanted else []
+    subject, text, html = rendering.render(draft.kind, context, draft.locale)
+    attachments: tuple[Attachment, ...] = ()
+    if "calendar" in context:
+        attachments = (calendar.visit_ics(context["calendar"], mail.sender, mail.clinic_name),)
+    return Mail(
+        to=draft.recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id=draft.message_id,
+        correlation_id=draft.correlation_id,
+        attachments=attachments,
+    )
+
+
+def free_alternatives(wanted: dict[str, str], find: Alternatives | None, locale: str) -> list[dict[str, str]]:
+    """Up to three free times near a refused one, asked of the booking service; none if it cannot say."""
+    if find is None:
+        return []
+    tz = ZoneInfo(wanted["timezone"])
+    try:
+        starts = find(wanted["treatment"], datetime.fromisoformat(wanted["start"]), wanted["location"])
+    except Exception:
+        return []
+    return [{"date": when(s, tz, locale)["date"], "time": when(s, tz, locale)["time"]} for s in starts[:3]]
