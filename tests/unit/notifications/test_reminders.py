@@ -1,0 +1,88 @@
+"""Reminders and day schedules, found by the scheduler at the clock's time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.notifications.service_layer import reminders
+from services.notifications.service_layer.reminders import ReminderWindows
+from tests.integration.notifications.story import ANNA, BEN, JONAS, LENA, MARIA, TUESDAY_2PM, berlin, confirmed
+from tests.unit.notifications.conftest import MAIL, MONDAY_6PM
+from tests.unit.notifications.fakes import FakeRepository, FixedClock
+from tests.unit.notifications.test_owed import hear
+
+WINDOWS = ReminderWindows(hours=24, short_hours=2)
+
+
+def reminded(repo: FakeRepository) -> list[tuple[str, str, int]]:
+    return [(r.kind, r.recipient, r.booking_version) for r in repo.deliveries() if r.kind.startswith("booking_rem")]
+
+
+def test_a_reminder_is_owed_once_the_visit_is_inside_its_window(repo: FakeRepository, clock: FixedClock) -> None:
+    hear(repo, clock, confirmed(TUESDAY_2PM, client=MARIA))  # 20 hours from the clock
+    hear(repo, clock, confirmed(TUESDAY_2PM + timedelta(hours=6), client=JONAS))  # 26 hours
+
+    assert reminders.owe_reminders(repo, WINDOWS, MAIL, clock) == 1
+    assert reminders.owe_reminders(repo, WINDOWS, MAIL, clock) == 0
+
+    assert reminded(repo) == [("booking_reminder", MARIA.email, 2)]
+    [reminder] = [row for row in repo.deliveries() if row.kind == "booking_reminder"]
+    assert (reminder.context["hours_before"], reminder.next_attempt_at) == (24, MONDAY_6PM)
+    clock.advance(timedelta(hours=3))
+    assert reminders.owe_reminders(repo, WINDOWS, MAIL, clock) == 1  # Jonas's window has opened
+    assert reminded(repo)[-1] == ("booking_reminder", JONAS.email, 2)
+
+
+def test_a_visit_that_has_begun_gets_no_reminder(repo: FakeRepository, clock: FixedClock) -> None:
+    hear(repo, clock, confirmed(clock.now() - timedelta(minutes=15), client=MARIA))
+
+    assert reminders.owe_reminders(repo, WINDOWS, MAIL, clock) == 0
+
+
+def test_a_visit_confirmed_inside_its_window_gets_no_reminder(repo: FakeRepository, clock: FixedClock) -> None:
+    hear(repo, clock, confirmed(TUESDAY_2PM, client=MARIA), occurred_at=clock.now() - timedelta(hours=1))
+
+    assert reminders.owe_reminders(repo, WINDOWS, MAIL, clock) == 0
+    assert reminded(repo) == []
+
+
+def test_the_short_reminder_goes_only_to_clients_who_asked(repo: FakeRepository, clock: FixedClock) -> None:
+    hear(repo, clock, confirmed(TUESDAY_2PM, client=MARIA, short_reminder=True))
+    hear(repo, clock, confirmed(TUESDAY_2PM, client=JONAS, therapist=BEN))
+    reminders.owe_reminders(repo, WINDOWS, MAIL, clock)
+
+    clock.at = TUESDAY_2PM - timedelta(minutes=90)
+    reminders.owe_reminders(repo, WINDOWS, MAIL, clock)
+
+    assert sorted(reminded(repo)) == [
+        ("booking_reminder", JONAS.email, 2),
+        ("booking_reminder", MARIA.email, 2),
+        ("booking_reminder_short", MARIA.email, 2),
+    ]
+    [short] = [row for row in repo.deliveries() if row.kind == "booking_reminder_short"]
+    assert short.context["hours_before"] == 2
+
+
+def test_day_schedules_are_owed_from_the_local_morning_hour_one_per_therapist(
+    repo: FakeRepository, clock: FixedClock
+) -> None:
+    hear(repo, clock, confirmed(berlin(1, 14), client=JONAS, therapist=ANNA))
+    hear(repo, clock, confirmed(berlin(1, 9), client=MARIA, therapist=ANNA))
+    hear(repo, clock, confirmed(berlin(1, 11), client=LENA, therapist=BEN))
+    hear(repo, clock, confirmed(berlin(2, 10), client=MARIA, therapist=ANNA))  # Wednesday's
+
+    clock.at = berlin(1, 6, 59)
+    assert reminders.owe_day_schedules(repo, 7, MAIL, clock) == 0
+    clock.at = berlin(1, 7)
+    assert reminders.owe_day_schedules(repo, 7, MAIL, clock) == 2
+    clock.at = berlin(1, 9, 15)
+    assert reminders.owe_day_schedules(repo, 7, MAIL, clock) == 0
+
+    schedules = {r.recipient: r for r in repo.deliveries() if r.kind == "therapist_day_schedule"}
+    assert sorted(schedules) == [ANNA.email, BEN.email]
+    anna = schedules[ANNA.email]
+    assert (anna.booking_id, anna.booking_version) == ("day-2026-12-01-anna-keller", 20261201)
+    assert [(a["time"], a["client_name"]) for a in anna.context["appointments"]] == [
+        ("9:00\N{NARROW NO-BREAK SPACE}AM", MARIA.name),
+        ("2:00\N{NARROW NO-BREAK SPACE}PM", JONAS.name),
+    ]
