@@ -1,24 +1,26 @@
 """The booking service as its API runs it: a temp SQLite file, a real Redis and the seed catalog copied in.
 
 Each test module that asks for `booking_service` gets its own database and Redis, so modules never see
-each other's bookings.
+each other's bookings. The app is built from explicit settings: no environment variable, no re-import.
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from shared.db import SessionFactory, make_session_factory
+from ops.migrate import migrate
+from services.booking.bootstrap import Wiring, bootstrap
+from services.booking.config import BookingSettings
+from services.booking.entrypoints.api import create_app
+from shared.celery import producer
+from shared.db import SessionFactory, make_engine, make_session_factory
 from tests.integration.booking.conftest import copy_seed_catalog
-from tests.support.apps import service_database
 from tests.support.servers import Server, start_redis
 
 
@@ -27,28 +29,27 @@ class BookingService:
     client: TestClient
     db: Engine  # the test's own connection to the service's database
     broker: Server
-    staff_key: str  # ADMIN_API_KEY as the app reads it
+    staff_key: str  # the app's staff key (ADMIN_API_KEY)
+    wiring: Wiring  # what the app runs on: its settings, clock and default rules
 
     def writer(self) -> SessionFactory:
         return make_session_factory(self.db)
-
-
-def fresh_import(name: str) -> ModuleType:
-    # The booking worker module reads its settings (the broker URL) at import: import it again under ours.
-    sys.modules.pop(name, None)
-    return importlib.import_module(name)
 
 
 @pytest.fixture(scope="module")
 def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BookingService]:
     broker = start_redis()
     url = f"sqlite:///{tmp_path_factory.mktemp('booking-api') / 'booking.db'}"
+    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
+    settings = BookingSettings(database_url=url, redis_url=broker.url, admin_api_key=staff_key)
+    db = make_engine(url)
     try:
-        with service_database("booking", url, {"REDIS_URL": broker.url}) as service:
-            copy_seed_catalog(service.writer())
-            fresh_import("services.booking.entrypoints.worker")
-            app = fresh_import("services.booking.entrypoints.api").app
-            with TestClient(app) as client:
-                yield BookingService(client=client, db=service.db, broker=broker, staff_key=service.staff_key)
+        migrate("booking", url)
+        copy_seed_catalog(make_session_factory(db))
+        wiring = bootstrap(settings, publish=producer("booking", settings))
+        with TestClient(create_app(wiring)) as client:
+            yield BookingService(client=client, db=db, broker=broker, staff_key=staff_key, wiring=wiring)
+        wiring.database.reset()
     finally:
+        db.dispose()
         broker.stop()

@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 
-from shared.db import new_metadata
+from shared.db import UtcDateTime, new_metadata
 from shared.outbox import Outbox
 
 metadata = new_metadata()
@@ -29,8 +28,8 @@ booking = Table(
     Column("id", String(36), primary_key=True),
     Column("treatment", String(64), nullable=False),
     Column("location", String(64), nullable=False, server_default="main"),
-    Column("start_at", DateTime, nullable=False),  # naive UTC
-    Column("end_at", DateTime, nullable=False),
+    Column("start_at", UtcDateTime, nullable=False),
+    Column("end_at", UtcDateTime, nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("client_name", String(200), nullable=False),
@@ -48,8 +47,8 @@ booking = Table(
     # A client's retry with the same Idempotency-Key finds this booking instead of making a second one.
     Column("idempotency_key", String(100), nullable=True, unique=True),
     Column("request_fingerprint", String(64), nullable=True),
-    Column("created_at", DateTime, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_booking_start_status", "start_at", "status"),
 )
 

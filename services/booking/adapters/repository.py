@@ -1,12 +1,17 @@
-"""Bookings, claims and the catalog copy in the booking database."""
+"""What the booking use cases read and write: bookings, their claims, the catalog copy and the events
+they announce. `AbstractRepository` is the port the service layer asks; `SqlRepository` keeps it in the
+booking database, inside the caller's transaction (the outbox too, so an event leaves only if its
+change committed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+import abc
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,66 +19,328 @@ from services.booking.adapters import orm
 from services.booking.domain.calendar import Claims
 from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec, WeeklyHours
 from services.booking.domain.model import Booking, Client, Status
-from shared.outbox import utcnow
+from shared.clock import Clock, system_clock
+from shared.db import SessionFactory, transaction
+from shared.events import LocationPublished, Payload, ResourcePublished, TherapistPublished, TreatmentPublished
+from shared.replica import upsert_by_revision
+
+CatalogEvent = TreatmentPublished | ResourcePublished | TherapistPublished | LocationPublished
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
+class AbstractRepository(abc.ABC):
+    """Everything a booking use case needs from storage, in one transaction."""
+
+    # ---- bookings
+
+    @abc.abstractmethod
+    def add(self, booking: Booking, idempotency: tuple[str, str] | None = None) -> bool:
+        """Store a new booking; False (nothing stored) when its idempotency key made a booking already."""
+
+    @abc.abstractmethod
+    def by_idempotency_key(self, key: str) -> tuple[Booking, str] | None:
+        """The booking a key made, with the fingerprint of the request that made it."""
+
+    @abc.abstractmethod
+    def get(self, booking_id: str, lock: bool = False) -> Booking | None:
+        """A booking; with `lock`, no other transaction changes it until this one ends."""
+
+    @abc.abstractmethod
+    def save(self, booking: Booking) -> None: ...
+
+    @abc.abstractmethod
+    def stale_pending(self, older_than: datetime, limit: int = 100) -> list[str]:
+        """Ids of bookings pending since before `older_than`, oldest first."""
+
+    @abc.abstractmethod
+    def confirmed_per_therapist(self, day_start: datetime, day_end: datetime) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    def count_by_status(self) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest booking still pending was made."""
+
+    # ---- claims
+
+    @abc.abstractmethod
+    def try_claim(self, booking_id: str, kind: str, code: str, cells: Iterable[int]) -> bool:
+        """Hold a resource for the cells, or nothing at all if another booking holds any of them."""
+
+    @abc.abstractmethod
+    def release_claims(self, booking_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def release_cells(self, booking_id: str, cells: Claims) -> None: ...
+
+    @abc.abstractmethod
+    def claims_of(self, booking_id: str) -> Claims: ...
+
+    @abc.abstractmethod
+    def taken_cells(self, first_cell: int, last_cell: int) -> Claims:
+        """Every claim, of any booking, between two cells (inclusive)."""
+
+    @abc.abstractmethod
+    def bookings_holding(self, kind: str, code: str, first_cell: int, last_cell: int) -> list[Booking]:
+        """Bookings holding a resource anywhere between two cells, by start."""
+
+    # ---- the catalog copy
+
+    @abc.abstractmethod
+    def keep_copy(self, event: CatalogEvent) -> bool:
+        """Store what the catalog published, unless this or a newer revision is held already."""
+
+    @abc.abstractmethod
+    def treatment(self, slug: str) -> TreatmentSpec | None: ...
+
+    @abc.abstractmethod
+    def treatment_slugs(self) -> list[str]:
+        """Active treatments, sorted."""
+
+    @abc.abstractmethod
+    def resources(self) -> list[Resource]: ...
+
+    @abc.abstractmethod
+    def therapists(self) -> list[Therapist]: ...
+
+    @abc.abstractmethod
+    def locations(self) -> list[LocationRow]: ...
+
+    # ---- events
+
+    @abc.abstractmethod
+    def announce(self, event: Payload, correlation_id: str) -> None:
+        """Record an event to publish; it leaves only if this transaction commits."""
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
+OpenRepository = Callable[[], AbstractContextManager[AbstractRepository]]
+"""Opens a repository on a transaction of its own: committed when the block ends, rolled back on error."""
 
 
-# ---- bookings -----------------------------------------------------------------------------------
+# ---- turning stored values into the domain's objects (the fake repository uses them too) --------
 
 
-def _row_values(booking: Booking) -> dict[str, Any]:
-    return {
-        "treatment": booking.treatment,
-        "location": booking.location,
-        "start_at": _naive(booking.start),
-        "end_at": _naive(booking.end),
-        "status": booking.status.value,
-        "version": booking.version,
-        "client_name": booking.client.name,
-        "client_email": booking.client.email,
-        "client_phone": booking.client.phone,
-        "client_locale": booking.client.locale,
-        "short_reminder": booking.short_reminder,
-        "token_hash": booking.token_hash,
-        "resources": booking.resources,
-        "therapist": booking.therapist,
-        "requested_therapist": booking.requested_therapist,
-        "late_cancellation": booking.late_cancellation,
-        "reason": booking.reason,
-        "correlation_id": booking.correlation_id,
-        "updated_at": utcnow(),
-    }
+def treatment_from(values: Mapping[str, Any]) -> TreatmentSpec:
+    return TreatmentSpec(
+        slug=values["slug"],
+        name=values["name"],
+        duration_minutes=values["duration_minutes"],
+        required_resources=dict(values["required_resources"]),
+        required_skills=list(values["required_skills"]),
+        buffer_minutes=dict(values["buffer_minutes"]),
+        active=values["active"],
+    )
 
 
-def add(session: Session, booking: Booking, idempotency: tuple[str, str] | None = None) -> bool:
-    """Insert a new booking; False (and nothing written) when its idempotency key is already taken."""
-    key, fingerprint = idempotency or (None, None)
-    values = {"id": booking.id, "created_at": utcnow(), "idempotency_key": key, "request_fingerprint": fingerprint}
-    try:
-        with session.begin_nested():
-            session.execute(insert(orm.booking).values(**values, **_row_values(booking)))
-    except IntegrityError:
-        if key is None:
-            raise
-        return False
-    return True
+def resource_from(values: Mapping[str, Any]) -> Resource:
+    return Resource(code=values["code"], kind=values["kind"], name=values["name"], location=values["location"])
 
 
-def by_idempotency_key(session: Session, key: str) -> tuple[Booking, str] | None:
-    """The booking a key made, with the fingerprint of the request that made it."""
-    row = session.execute(select(orm.booking).where(orm.booking.c.idempotency_key == key).with_for_update()).first()
-    return (_booking(row), row.request_fingerprint) if row else None
+def therapist_from(values: Mapping[str, Any]) -> Therapist:
+    return Therapist(
+        code=values["code"],
+        name=values["name"],
+        email=values["email"],
+        skills=frozenset(values["skills"]),
+        weekly_hours=tuple(WeeklyHours(**h) for h in values["weekly_hours"]),
+        location=values["location"],
+        breaks=tuple(WeeklyHours(**h) for h in values["breaks"] or []),
+        time_off=tuple(
+            (datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["end"])) for a in values["time_off"] or []
+        ),
+    )
 
 
-def save(session: Session, booking: Booking) -> None:
-    session.execute(update(orm.booking).where(orm.booking.c.id == booking.id).values(**_row_values(booking)))
+def location_from(values: Mapping[str, Any]) -> LocationRow:
+    return LocationRow(
+        code=values["code"],
+        timezone=values["timezone"],
+        opening_hours=tuple(WeeklyHours(**h) for h in values["opening_hours"]),
+        grid_minutes=values["slot_grid_minutes"],
+        min_notice_minutes=values["min_notice_minutes"],
+        max_advance_days=values["max_advance_days"],
+    )
+
+
+# ---- in the booking database --------------------------------------------------------------------
+
+_COPIES: dict[type[Payload], tuple[Table, str]] = {
+    TreatmentPublished: (orm.treatment_copy, "slug"),
+    ResourcePublished: (orm.resource_copy, "code"),
+    TherapistPublished: (orm.therapist_copy, "code"),
+    LocationPublished: (orm.location_copy, "code"),
+}
+
+
+class SqlRepository(AbstractRepository):
+    """The repository on one SQLAlchemy session; the caller owns (commits or rolls back) its transaction."""
+
+    def __init__(self, session: Session, clock: Clock = system_clock) -> None:
+        self.session, self.clock = session, clock
+
+    def _row_values(self, booking: Booking) -> dict[str, Any]:
+        return {
+            "treatment": booking.treatment,
+            "location": booking.location,
+            "start_at": booking.start,
+            "end_at": booking.end,
+            "status": booking.status.value,
+            "version": booking.version,
+            "client_name": booking.client.name,
+            "client_email": booking.client.email,
+            "client_phone": booking.client.phone,
+            "client_locale": booking.client.locale,
+            "short_reminder": booking.short_reminder,
+            "token_hash": booking.token_hash,
+            "resources": booking.resources,
+            "therapist": booking.therapist,
+            "requested_therapist": booking.requested_therapist,
+            "late_cancellation": booking.late_cancellation,
+            "reason": booking.reason,
+            "correlation_id": booking.correlation_id,
+            "updated_at": self.clock.now(),
+        }
+
+    def add(self, booking: Booking, idempotency: tuple[str, str] | None = None) -> bool:
+        key, fingerprint = idempotency or (None, None)
+        made = {"id": booking.id, "created_at": self.clock.now(), "idempotency_key": key}
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    insert(orm.booking).values(**made, request_fingerprint=fingerprint, **self._row_values(booking))
+                )
+        except IntegrityError:
+            if key is None:
+                raise
+            return False
+        return True
+
+    def by_idempotency_key(self, key: str) -> tuple[Booking, str] | None:
+        query = select(orm.booking).where(orm.booking.c.idempotency_key == key).with_for_update()
+        row = self.session.execute(query).first()
+        return (_booking(row), row.request_fingerprint) if row else None
+
+    def save(self, booking: Booking) -> None:
+        values = self._row_values(booking)
+        self.session.execute(update(orm.booking).where(orm.booking.c.id == booking.id).values(**values))
+
+    def get(self, booking_id: str, lock: bool = False) -> Booking | None:
+        # On PostgreSQL the row lock serialises two changes to one booking (a saga step and a
+        # cancellation); SQLite needs none: its writers are serialised from BEGIN IMMEDIATE on.
+        query = select(orm.booking).where(orm.booking.c.id == booking_id)
+        row = self.session.execute(query.with_for_update() if lock else query).first()
+        return _booking(row) if row else None
+
+    def stale_pending(self, older_than: datetime, limit: int = 100) -> list[str]:
+        query = (
+            select(orm.booking.c.id)
+            .where(orm.booking.c.status == Status.PENDING.value, orm.booking.c.updated_at < older_than)
+            .order_by(orm.booking.c.updated_at)
+            .limit(limit)
+        )
+        return list(self.session.execute(query).scalars())
+
+    def confirmed_per_therapist(self, day_start: datetime, day_end: datetime) -> dict[str, int]:
+        query = (
+            select(orm.booking.c.therapist, func.count())
+            .where(
+                orm.booking.c.status == Status.CONFIRMED.value,
+                orm.booking.c.start_at >= day_start,
+                orm.booking.c.start_at < day_end,
+            )
+            .group_by(orm.booking.c.therapist)
+        )
+        return {code: count for code, count in self.session.execute(query) if code}
+
+    def count_by_status(self) -> dict[str, int]:
+        query = select(orm.booking.c.status, func.count()).group_by(orm.booking.c.status)
+        return {status: count for status, count in self.session.execute(query)}
+
+    def oldest_pending(self) -> datetime | None:
+        query = select(func.min(orm.booking.c.created_at)).where(orm.booking.c.status == Status.PENDING.value)
+        return self.session.execute(query).scalar()
+
+    def try_claim(self, booking_id: str, kind: str, code: str, cells: Iterable[int]) -> bool:
+        rows = [{"kind": kind, "code": code, "cell": cell, "booking_id": booking_id} for cell in cells]
+        if not rows:  # the booking holds every cell already (a reschedule onto its own slot)
+            return True
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(orm.claim), rows)
+        except IntegrityError:  # the claim's primary key: another booking holds one of the cells
+            return False
+        return True
+
+    def release_claims(self, booking_id: str) -> None:
+        self.session.execute(delete(orm.claim).where(orm.claim.c.booking_id == booking_id))
+
+    def release_cells(self, booking_id: str, cells: Claims) -> None:
+        for kind, code, cell in cells:
+            self.session.execute(
+                delete(orm.claim).where(
+                    orm.claim.c.booking_id == booking_id,
+                    orm.claim.c.kind == kind,
+                    orm.claim.c.code == code,
+                    orm.claim.c.cell == cell,
+                )
+            )
+
+    def claims_of(self, booking_id: str) -> Claims:
+        query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(orm.claim.c.booking_id == booking_id)
+        return {(kind, code, cell) for kind, code, cell in self.session.execute(query)}
+
+    def taken_cells(self, first_cell: int, last_cell: int) -> Claims:
+        query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(
+            orm.claim.c.cell >= first_cell, orm.claim.c.cell <= last_cell
+        )
+        return {(kind, code, cell) for kind, code, cell in self.session.execute(query)}
+
+    def bookings_holding(self, kind: str, code: str, first_cell: int, last_cell: int) -> list[Booking]:
+        ids = (
+            select(orm.claim.c.booking_id)
+            .where(orm.claim.c.kind == kind, orm.claim.c.code == code, orm.claim.c.cell.between(first_cell, last_cell))
+            .distinct()
+        )
+        query = select(orm.booking).where(orm.booking.c.id.in_(ids)).order_by(orm.booking.c.start_at)
+        return [_booking(row) for row in self.session.execute(query)]
+
+    def keep_copy(self, event: CatalogEvent) -> bool:
+        table, key = _COPIES[type(event)]
+        return upsert_by_revision(self.session, table, key, event.model_dump(mode="json"))
+
+    def treatment(self, slug: str) -> TreatmentSpec | None:
+        row = self.session.execute(select(orm.treatment_copy).where(orm.treatment_copy.c.slug == slug)).first()
+        return treatment_from(row._mapping) if row else None
+
+    def treatment_slugs(self) -> list[str]:
+        query = select(orm.treatment_copy.c.slug).where(orm.treatment_copy.c.active.is_(True))
+        return sorted(self.session.execute(query).scalars())
+
+    def resources(self) -> list[Resource]:
+        rows = self.session.execute(select(orm.resource_copy).where(orm.resource_copy.c.active.is_(True)))
+        return [resource_from(row._mapping) for row in rows]
+
+    def therapists(self) -> list[Therapist]:
+        rows = self.session.execute(select(orm.therapist_copy).where(orm.therapist_copy.c.active.is_(True)))
+        return [therapist_from(row._mapping) for row in rows]
+
+    def locations(self) -> list[LocationRow]:
+        rows = self.session.execute(select(orm.location_copy).where(orm.location_copy.c.active.is_(True)))
+        return [location_from(row._mapping) for row in rows]
+
+    def announce(self, event: Payload, correlation_id: str) -> None:
+        orm.outbox.add(self.session, event, correlation_id)
+
+
+def sql_transactions(factory: SessionFactory, clock: Clock = system_clock) -> OpenRepository:
+    """Repositories each on a transaction of its own, from `factory`'s sessions."""
+
+    @contextmanager
+    def open_repository() -> Iterator[AbstractRepository]:
+        with transaction(factory) as session:
+            yield SqlRepository(session, clock)
+
+    return open_repository
 
 
 def _booking(row: Any) -> Booking:
@@ -81,8 +348,8 @@ def _booking(row: Any) -> Booking:
         id=row.id,
         treatment=row.treatment,
         location=row.location,
-        start=_aware(row.start_at),
-        end=_aware(row.end_at),
+        start=row.start_at,
+        end=row.end_at,
         client=Client(name=row.client_name, email=row.client_email, phone=row.client_phone, locale=row.client_locale),
         short_reminder=row.short_reminder,
         token_hash=row.token_hash,
@@ -95,164 +362,3 @@ def _booking(row: Any) -> Booking:
         requested_therapist=row.requested_therapist,
         late_cancellation=row.late_cancellation,
     )
-
-
-def get(session: Session, booking_id: str, lock: bool = False) -> Booking | None:
-    """A booking; with `lock`, its row stays locked until the transaction ends, so two changes to one
-    booking (a saga step and a cancellation, two reschedules) run one after the other on PostgreSQL.
-    SQLite needs no lock: its writers are serialised from BEGIN IMMEDIATE on."""
-    query = select(orm.booking).where(orm.booking.c.id == booking_id)
-    row = session.execute(query.with_for_update() if lock else query).first()
-    return _booking(row) if row else None
-
-
-def stale_pending(session: Session, older_than: datetime, limit: int = 100) -> list[str]:
-    query = (
-        select(orm.booking.c.id)
-        .where(orm.booking.c.status == Status.PENDING.value, orm.booking.c.updated_at < _naive(older_than))
-        .order_by(orm.booking.c.updated_at)
-        .limit(limit)
-    )
-    return list(session.execute(query).scalars())
-
-
-def confirmed_per_therapist(session: Session, day_start: datetime, day_end: datetime) -> dict[str, int]:
-    query = (
-        select(orm.booking.c.therapist, func.count())
-        .where(
-            orm.booking.c.status == Status.CONFIRMED.value,
-            orm.booking.c.start_at >= _naive(day_start),
-            orm.booking.c.start_at < _naive(day_end),
-        )
-        .group_by(orm.booking.c.therapist)
-    )
-    return {code: count for code, count in session.execute(query) if code}
-
-
-# ---- claims -------------------------------------------------------------------------------------
-
-
-def try_claim(session: Session, booking_id: str, kind: str, code: str, cells: Iterable[int]) -> bool:
-    """Hold a resource for the cells, or nothing at all if any cell is already held."""
-    rows = [{"kind": kind, "code": code, "cell": cell, "booking_id": booking_id} for cell in cells]
-    if not rows:  # the booking holds every cell already (a reschedule onto its own slot)
-        return True
-    try:
-        with session.begin_nested():
-            session.execute(insert(orm.claim), rows)
-    except IntegrityError:
-        return False
-    return True
-
-
-def release_claims(session: Session, booking_id: str) -> None:
-    session.execute(delete(orm.claim).where(orm.claim.c.booking_id == booking_id))
-
-
-def claims_of(session: Session, booking_id: str) -> set[tuple[str, str, int]]:
-    query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(orm.claim.c.booking_id == booking_id)
-    return {(kind, code, cell) for kind, code, cell in session.execute(query)}
-
-
-def release_cells(session: Session, booking_id: str, cells: set[tuple[str, str, int]]) -> None:
-    for kind, code, cell in cells:
-        session.execute(
-            delete(orm.claim).where(
-                orm.claim.c.booking_id == booking_id,
-                orm.claim.c.kind == kind,
-                orm.claim.c.code == code,
-                orm.claim.c.cell == cell,
-            )
-        )
-
-
-def bookings_holding(session: Session, kind: str, code: str, first_cell: int, last_cell: int) -> list[Booking]:
-    """Bookings that hold a resource anywhere in the cell range (a resource's day, for staff)."""
-    ids = (
-        select(orm.claim.c.booking_id)
-        .where(orm.claim.c.kind == kind, orm.claim.c.code == code, orm.claim.c.cell.between(first_cell, last_cell))
-        .distinct()
-    )
-    rows = session.execute(select(orm.booking).where(orm.booking.c.id.in_(ids)).order_by(orm.booking.c.start_at))
-    return [_booking(row) for row in rows]
-
-
-def taken_cells(session: Session, first_cell: int, last_cell: int) -> Claims:
-    query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(
-        orm.claim.c.cell >= first_cell, orm.claim.c.cell <= last_cell
-    )
-    return {(kind, code, cell) for kind, code, cell in session.execute(query)}
-
-
-# ---- catalog copy -------------------------------------------------------------------------------
-
-
-def treatment(session: Session, slug: str) -> TreatmentSpec | None:
-    row = session.execute(select(orm.treatment_copy).where(orm.treatment_copy.c.slug == slug)).first()
-    if row is None:
-        return None
-    return TreatmentSpec(
-        slug=row.slug,
-        name=row.name,
-        duration_minutes=row.duration_minutes,
-        required_resources=dict(row.required_resources),
-        required_skills=list(row.required_skills),
-        buffer_minutes=dict(row.buffer_minutes),
-        active=row.active,
-    )
-
-
-def treatment_slugs(session: Session) -> list[str]:
-    query = select(orm.treatment_copy.c.slug).where(orm.treatment_copy.c.active.is_(True))
-    return sorted(session.execute(query).scalars())
-
-
-def resources(session: Session) -> list[Resource]:
-    rows = session.execute(select(orm.resource_copy).where(orm.resource_copy.c.active.is_(True)))
-    return [Resource(code=r.code, kind=r.kind, name=r.name, location=r.location) for r in rows]
-
-
-def therapists(session: Session) -> list[Therapist]:
-    rows = session.execute(select(orm.therapist_copy).where(orm.therapist_copy.c.active.is_(True)))
-    return [
-        Therapist(
-            code=r.code,
-            name=r.name,
-            email=r.email,
-            skills=frozenset(r.skills),
-            weekly_hours=tuple(WeeklyHours(**h) for h in r.weekly_hours),
-            location=r.location,
-            breaks=tuple(WeeklyHours(**h) for h in r.breaks or []),
-            time_off=tuple(
-                (datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["end"])) for a in r.time_off or []
-            ),
-        )
-        for r in rows
-    ]
-
-
-def locations(session: Session) -> list[LocationRow]:
-    rows = session.execute(select(orm.location_copy).where(orm.location_copy.c.active.is_(True)))
-    return [
-        LocationRow(
-            code=r.code,
-            timezone=r.timezone,
-            opening_hours=tuple(WeeklyHours(**h) for h in r.opening_hours),
-            grid_minutes=r.slot_grid_minutes,
-            min_notice_minutes=r.min_notice_minutes,
-            max_advance_days=r.max_advance_days,
-        )
-        for r in rows
-    ]
-
-
-def count_by_status(session: Session) -> dict[str, int]:
-    query = select(orm.booking.c.status, func.count()).group_by(orm.booking.c.status)
-    return {status: count for status, count in session.execute(query)}
-
-
-def oldest_pending(session: Session) -> datetime | None:
-    oldest = session.execute(
-        select(func.min(orm.booking.c.created_at)).where(orm.booking.c.status == Status.PENDING.value)
-    ).scalar()
-    return _aware(oldest) if oldest else None

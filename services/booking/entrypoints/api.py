@@ -1,19 +1,20 @@
-"""Booking HTTP API: ask for a slot, read a booking with its token, see what is available."""
+"""Booking HTTP API: ask for a slot, read a booking with its token, see what is available.
+
+`uvicorn services.booking.entrypoints.api:app`; tests build their own with `create_app(bootstrap(...))`."""
 
 from __future__ import annotations
 
 import hashlib
 from contextlib import suppress
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request, Response, status
-from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Header, Query, Request, Response, status
 
 from services.booking.adapters.orm import outbox
-from services.booking.bootstrap import database, read_session_factory, rules, session_factory
-from services.booking.config import get_settings as settings
+from services.booking.adapters.repository import AbstractRepository, SqlRepository
+from services.booking.bootstrap import Wiring, bootstrap
 from services.booking.domain.exceptions import (
     AlreadyRequested,
     IllegalTransition,
@@ -30,50 +31,87 @@ from services.booking.entrypoints.schemas import (
     DaySchedule,
     RescheduleRequest,
 )
-from services.booking.entrypoints.worker import publish
-from services.booking.service_layer import handlers
-from shared.http import correlation_id, install_common, is_staff_key, staff_only, unit_of_work
+from services.booking.service_layer import availability as availability_
+from services.booking.service_layer import changes, gauges
+from services.booking.service_layer.catalog_copy import display_names, location_rules
+from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common, is_staff
 from shared.ops_endpoints import install_ops
 
-app = FastAPI(title="Clinic booking", version="1.0", description="Book treatments; read a booking with its token.")
-install_common(app)
-install_ops(app, "booking", database, outbox, lambda: settings().redis_url, handlers.gauges)
-StaffOnly = Depends(staff_only(lambda: settings().admin_api_key))
 LocalDate = Annotated[
     date, Query(alias="date", ge=date(2000, 1, 1), le=date(2099, 12, 31), description="local date, YYYY-MM-DD")
 ]
+router = APIRouter()
 
 
-SessionDep = Annotated[Session, Depends(unit_of_work(session_factory), scope="function")]
-ReadSessionDep = Annotated[Session, Depends(unit_of_work(read_session_factory), scope="function")]
+def create_app(wiring: Wiring | None = None) -> FastAPI:
+    """The booking API on `wiring` (from the environment when not given); nothing connects until used."""
+    wiring = wiring or bootstrap()
+    app = FastAPI(title="Clinic booking", version="1.0", description="Book treatments; read a booking with its token.")
+    app.state.wiring = wiring
+    install_common(
+        app,
+        wiring.database,
+        wiring.settings.admin_api_key,
+        errors={InvalidRequest: 422, NotFound: 404, IllegalTransition: 409, SlotUnavailable: 409},
+    )
+    install_ops(
+        app,
+        "booking",
+        wiring.database,
+        outbox,
+        lambda: wiring.settings.redis_url,
+        lambda session: gauges.gauges(SqlRepository(session, wiring.clock), wiring.clock.now()),
+    )
+    app.include_router(router)
+    return app
 
 
-@app.exception_handler(InvalidRequest)
-def _invalid(_request: Request, error: InvalidRequest) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": str(error)})
+def _wiring(request: Request) -> Wiring:
+    return request.app.state.wiring
 
 
-@app.exception_handler(NotFound)
-def _not_found(_request: Request, error: NotFound) -> JSONResponse:
-    return JSONResponse(status_code=404, content={"detail": str(error)})
+def _repository(request: Request, session: SessionDep) -> AbstractRepository:
+    return SqlRepository(session, _wiring(request).clock)
 
 
-@app.exception_handler(IllegalTransition)
-@app.exception_handler(SlotUnavailable)
-def _conflict(_request: Request, error: Exception) -> JSONResponse:
-    return JSONResponse(status_code=409, content={"detail": str(error)})
+def _read_repository(request: Request, session: ReadSessionDep) -> AbstractRepository:
+    return SqlRepository(session, _wiring(request).clock)
 
 
-def relay_now() -> None:
+WiringDep = Annotated[Wiring, Depends(_wiring)]
+Repository = Annotated[AbstractRepository, Depends(_repository)]
+ReadRepository = Annotated[AbstractRepository, Depends(_read_repository)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks about a booking: its token, or staff (the key checked)."""
+
+    token: str | None
+    staff: bool
+
+
+def _caller(
+    request: Request,
+    x_booking_token: Annotated[str | None, Header(description="The token from POST /bookings")] = None,
+    x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
+) -> Caller:
+    return Caller(token=x_booking_token, staff=is_staff(request, x_api_key))
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def relay_now(wiring: Wiring) -> None:
     """Publish right after the response; the scheduler's relay covers a failure here."""
     with suppress(Exception):  # the outbox keeps the event; the scheduled relay sends it
-        outbox.relay(session_factory(), publish)
+        outbox.relay(wiring.database.session_factory(), wiring.publish)
 
 
-def _public(session: Session, booking: Booking) -> BookingPublic:
+def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring) -> BookingPublic:
     """The booking as the client sees it, in its location's local time."""
-    tz = handlers.location_rules(session, booking.location, rules()).tz
-    names = handlers.display_names(session)
+    tz = location_rules(repository, booking.location, wiring.rules).tz
+    names = display_names(repository)
     return BookingPublic(
         id=booking.id,
         status=booking.status,
@@ -94,10 +132,11 @@ def _public(session: Session, booking: Booking) -> BookingPublic:
     )
 
 
-@app.post("/bookings", status_code=status.HTTP_202_ACCEPTED, response_model=BookingAccepted, tags=["bookings"])
-def create_booking(
+@router.post("/bookings", status_code=status.HTTP_202_ACCEPTED, response_model=BookingAccepted, tags=["bookings"])
+def create_booking(  # six parameters: FastAPI fills each from one part of the request
     body: BookingCreate,
-    session: SessionDep,
+    repository: Repository,
+    wiring: WiringDep,
     background: BackgroundTasks,
     response: Response,
     idempotency_key: Annotated[
@@ -113,10 +152,10 @@ def create_booking(
     idempotency = (
         (idempotency_key, hashlib.sha256(body.model_dump_json().encode()).hexdigest()) if idempotency_key else None
     )
-    if idempotency and (earlier := handlers.replay(session, *idempotency)):
+    if idempotency and (earlier := changes.replay(repository, *idempotency)):
         response.headers["Idempotent-Replayed"] = "true"
         return _accepted(*earlier)
-    request = handlers.BookingRequest(
+    request = changes.BookingRequest(
         treatment=body.treatment,
         start=body.start,
         client=Client(
@@ -128,14 +167,14 @@ def create_booking(
         short_reminder=body.reminder_2h,
     )
     try:
-        booking, token = handlers.request_booking(session, request, rules(), datetime.now(UTC), idempotency)
+        booking, token = changes.request_booking(repository, request, wiring.rules, wiring.clock.now(), idempotency)
     except AlreadyRequested:  # a concurrent twin with the same key won the race
         assert idempotency is not None
-        twin = handlers.replay(session, *idempotency)
+        twin = changes.replay(repository, *idempotency)
         assert twin is not None
         response.headers["Idempotent-Replayed"] = "true"
         return _accepted(*twin)
-    background.add_task(relay_now)
+    background.add_task(relay_now, wiring)
     return _accepted(booking, token)
 
 
@@ -143,90 +182,82 @@ def _accepted(booking: Booking, token: str) -> BookingAccepted:
     return BookingAccepted(id=booking.id, status=booking.status, token=token, links={"self": f"/bookings/{booking.id}"})
 
 
-TokenHeader = Annotated[str | None, Header(description="The token from POST /bookings")]
-
-
-def _authorised(
-    session: Session, booking_id: str, token: str | None, api_key: str | None, lock: bool = False
-) -> tuple[Booking, bool]:
-    """The booking, for its token or the staff key, and whether staff asked; `lock` to change it."""
-    if is_staff_key(api_key, settings().admin_api_key):
-        return handlers.get_booking(session, booking_id, None, lock), True
-    if not token:
+def _authorised(repository: AbstractRepository, booking_id: str, caller: Caller, lock: bool = False) -> Booking:
+    """The booking, for its token or the staff key; `lock` to change it."""
+    if caller.staff:
+        return changes.get_booking(repository, booking_id, None, lock)
+    if not caller.token:
         raise NotFound("this booking needs its token in the X-Booking-Token header")
-    return handlers.get_booking(session, booking_id, token, lock), False
+    return changes.get_booking(repository, booking_id, caller.token, lock)
 
 
-@app.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
-def read_booking(
-    booking_id: str,
-    session: ReadSessionDep,
-    x_booking_token: TokenHeader = None,
-    x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
-) -> BookingPublic:
-    booking, _ = _authorised(session, booking_id, x_booking_token, x_api_key)
-    return _public(session, booking)
+@router.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
+def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> BookingPublic:
+    return _public(repository, _authorised(repository, booking_id, caller), wiring)
 
 
-@app.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
 def cancel_booking(
-    booking_id: str,
-    session: SessionDep,
-    background: BackgroundTasks,
-    x_booking_token: TokenHeader = None,
-    x_api_key: Annotated[str | None, Header(description="staff key: the clinic cancels")] = None,
+    booking_id: str, repository: Repository, wiring: WiringDep, background: BackgroundTasks, caller: CallerDep
 ) -> BookingPublic:
     """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
     as late) or with the staff key (cancelled by the clinic). 409 when it can no longer be cancelled."""
-    booking, by_clinic = _authorised(session, booking_id, x_booking_token, x_api_key, lock=True)
-    free_until = timedelta(hours=settings().free_cancellation_hours)
-    handlers.cancel(session, booking, datetime.now(UTC), free_until, rules(), by_clinic)
-    background.add_task(relay_now)
-    return _public(session, booking)
+    booking = _authorised(repository, booking_id, caller, lock=True)
+    policy = changes.CancellationPolicy(wiring.rules, timedelta(hours=wiring.settings.free_cancellation_hours))
+    changes.cancel(repository, booking, wiring.clock.now(), policy, by_clinic=caller.staff)
+    background.add_task(relay_now, wiring)
+    return _public(repository, booking, wiring)
 
 
-@app.post("/bookings/{booking_id}/reschedule", response_model=BookingPublic, tags=["bookings"])
-def reschedule_booking(
+@router.post("/bookings/{booking_id}/reschedule", response_model=BookingPublic, tags=["bookings"])
+def reschedule_booking(  # six parameters: FastAPI fills each from one part of the request
     booking_id: str,
     body: RescheduleRequest,
-    session: SessionDep,
+    repository: Repository,
+    wiring: WiringDep,
     background: BackgroundTasks,
-    x_booking_token: TokenHeader = None,
-    x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
+    caller: CallerDep,
 ) -> BookingPublic:
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
-    booking, _ = _authorised(session, booking_id, x_booking_token, x_api_key, lock=True)
-    handlers.reschedule(session, booking, body.start, rules(), datetime.now(UTC))
-    background.add_task(relay_now)
-    return _public(session, booking)
+    booking = _authorised(repository, booking_id, caller, lock=True)
+    changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now())
+    background.add_task(relay_now, wiring)
+    return _public(repository, booking, wiring)
 
 
-@app.post("/bookings/{booking_id}/{outcome}", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
+@router.post("/bookings/{booking_id}/{outcome}", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
 def close_booking(
-    booking_id: str, outcome: Literal["completed", "no-show"], session: SessionDep, background: BackgroundTasks
+    booking_id: str,
+    outcome: Literal["completed", "no-show"],
+    repository: Repository,
+    wiring: WiringDep,
+    background: BackgroundTasks,
 ) -> BookingPublic:
     """Staff: record that the visit happened (`completed`) or the client did not come (`no-show`)."""
-    booking = handlers.get_booking(session, booking_id, None, lock=True)
-    handlers.close(session, booking, outcome.replace("-", "_"), datetime.now(UTC))
-    background.add_task(relay_now)
-    return _public(session, booking)
+    booking = changes.get_booking(repository, booking_id, None, lock=True)
+    changes.close(repository, booking, outcome.replace("-", "_"), wiring.clock.now())
+    background.add_task(relay_now, wiring)
+    return _public(repository, booking, wiring)
 
 
-@app.get("/schedule/{kind}/{code}", response_model=DaySchedule, tags=["staff"], dependencies=[StaffOnly])
+@router.get("/schedule/{kind}/{code}", response_model=DaySchedule, tags=["staff"], dependencies=[StaffOnly])
 def day_schedule(
     kind: Literal["therapist", "room", "cupping_kit"],
     code: str,
-    session: ReadSessionDep,
+    repository: ReadRepository,
+    wiring: WiringDep,
     date_: LocalDate,
 ) -> DaySchedule:
     """Staff: a therapist's, a room's or a cupping kit's day."""
-    bookings = handlers.resource_day(session, kind, code, date_, rules())
-    return DaySchedule(kind=kind, code=code, date=date_, bookings=[_public(session, b) for b in bookings])
+    bookings = changes.resource_day(repository, kind, code, date_, wiring.rules)
+    public = [_public(repository, b, wiring) for b in bookings]
+    return DaySchedule(kind=kind, code=code, date=date_, bookings=public)
 
 
-@app.get("/availability", response_model=Availability, tags=["availability"])
-def availability(
-    session: ReadSessionDep,
+@router.get("/availability", response_model=Availability, tags=["availability"])
+def availability(  # one parameter per query parameter, as FastAPI documents them
+    repository: ReadRepository,
+    wiring: WiringDep,
     treatment: Annotated[str, Query(min_length=1, examples=["back-leg-cupping"])],
     date_: LocalDate,
     days: Annotated[int, Query(ge=1, le=14, description="how many days from `date`")] = 1,
@@ -236,9 +267,12 @@ def availability(
     """Start times at which a booking would be confirmed now, as ISO 8601 with the clinic's offset.
 
     Answered from the booking service's own data: no other service is called."""
-    now = datetime.now(UTC)
-    slots = handlers.availability(session, treatment, date_, rules(), now, days, therapist, location)
-    tz = handlers.location_rules(session, location, rules()).tz
+    query = availability_.AvailabilityQuery(treatment, date_, days, therapist, location)
+    slots = availability_.availability(repository, query, wiring.rules, wiring.clock.now())
+    tz = location_rules(repository, location, wiring.rules).tz
     return Availability(
         treatment=treatment, date=date_, days=days, timezone=tz.key, slots=[s.astimezone(tz) for s in slots]
     )
+
+
+app = create_app()

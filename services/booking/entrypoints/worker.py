@@ -2,37 +2,55 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from collections.abc import Callable
+from datetime import timedelta
+
+from celery import Celery
+from sqlalchemy.orm import Session
 
 from services.booking.adapters.orm import outbox
-from services.booking.bootstrap import database, rules, session_factory
-from services.booking.config import get_settings
-from services.booking.service_layer import handlers
-from shared.celery import make_celery, publisher, register_messaging
-
-settings = get_settings()
-celery_app = make_celery("booking", settings)
-publish = publisher(celery_app)
-register_messaging(
-    celery_app,
-    outbox,
-    database,
-    {
-        "booking.reserve_resources": partial(handlers.on_booking_requested, defaults=rules()),
-        "booking.assign_therapist": partial(handlers.on_resources_reserved, defaults=rules()),
-        "booking.on_treatment_published": handlers.on_treatment_published,
-        "booking.on_resource_published": handlers.on_resource_published,
-        "booking.on_therapist_published": handlers.on_therapist_published,
-        "booking.on_location_published": handlers.on_location_published,
-    },
-    resync_catalog=True,
-)
+from services.booking.adapters.repository import AbstractRepository, SqlRepository
+from services.booking.bootstrap import Wiring, bootstrap
+from services.booking.service_layer import catalog_copy, saga
+from shared.celery import make_celery, register_messaging
+from shared.events import Envelope
 
 
-@celery_app.task(name="booking.resolve_stale_pending", ignore_result=True, shared=False)
-def resolve_stale_pending() -> int:
-    older_than = datetime.now(UTC) - timedelta(seconds=settings.stale_pending_seconds)
-    moved = handlers.drive_stale(session_factory(), older_than, rules())
-    outbox.relay(session_factory(), publish)
-    return moved
+def create_worker(wiring: Wiring) -> Celery:
+    """Booking's Celery app on `wiring`: the saga's steps, the catalog copy, the outbox relay and the
+    sweep that moves on bookings a lost message left pending."""
+    app = make_celery("booking", wiring.settings)
+
+    def consumer(handle: Callable[[AbstractRepository, Envelope], None]) -> Callable[[Session, Envelope], None]:
+        return lambda session, event: handle(SqlRepository(session, wiring.clock), event)
+
+    register_messaging(
+        app,
+        outbox,
+        wiring.database,
+        {
+            "booking.reserve_resources": consumer(
+                lambda repository, event: saga.on_booking_requested(repository, event, wiring.rules)
+            ),
+            "booking.assign_therapist": consumer(
+                lambda repository, event: saga.on_resources_reserved(repository, event, wiring.rules)
+            ),
+            "booking.on_treatment_published": consumer(catalog_copy.on_treatment_published),
+            "booking.on_resource_published": consumer(catalog_copy.on_resource_published),
+            "booking.on_therapist_published": consumer(catalog_copy.on_therapist_published),
+            "booking.on_location_published": consumer(catalog_copy.on_location_published),
+        },
+        resync_catalog=True,
+    )
+
+    @app.task(name="booking.resolve_stale_pending", ignore_result=True, shared=False)
+    def resolve_stale_pending() -> int:
+        older_than = wiring.clock.now() - timedelta(seconds=wiring.settings.stale_pending_seconds)
+        moved = saga.drive_stale(wiring.transactions(), older_than, wiring.rules)
+        outbox.relay(wiring.database.session_factory(), wiring.publish)
+        return moved
+
+    return app
+
+
+celery_app = create_worker(bootstrap())

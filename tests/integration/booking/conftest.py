@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ops.migrate import migrate
-from services.booking.service_layer import handlers
+from services.booking.adapters.repository import SqlRepository
+from services.booking.service_layer import catalog_copy
 from services.catalog.domain import seed
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
 from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
@@ -35,21 +36,21 @@ def booking_database(backend: str, tmp_path: Path, postgres_admin: servers.Serve
 def copy_seed_catalog(factory: SessionFactory) -> None:
     """What the catalog's events would put in the booking database."""
     with transaction(factory) as session:
+        repository = SqlRepository(session)
         for location in seed.LOCATIONS:
-            handlers.on_location_published(
-                session, Envelope.wrap(LocationPublished(revision=1, **asdict(location)), "t")
-            )
+            event = Envelope.wrap(LocationPublished(revision=1, **asdict(location)), "t")
+            catalog_copy.on_location_published(repository, event)
         for treatment in seed.TREATMENTS:
             values = {k: v for k, v in asdict(treatment).items() if k != "details"}
-            handlers.on_treatment_published(session, Envelope.wrap(TreatmentPublished(revision=1, **values), "t"))
+            catalog_copy.on_treatment_published(
+                repository, Envelope.wrap(TreatmentPublished(revision=1, **values), "t")
+            )
         for resource in seed.RESOURCES:
-            handlers.on_resource_published(
-                session, Envelope.wrap(ResourcePublished(revision=1, **asdict(resource)), "t")
-            )
+            event = Envelope.wrap(ResourcePublished(revision=1, **asdict(resource)), "t")
+            catalog_copy.on_resource_published(repository, event)
         for therapist in seed.THERAPISTS:
-            handlers.on_therapist_published(
-                session, Envelope.wrap(TherapistPublished(revision=1, **asdict(therapist)), "t")
-            )
+            event = Envelope.wrap(TherapistPublished(revision=1, **asdict(therapist)), "t")
+            catalog_copy.on_therapist_published(repository, event)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

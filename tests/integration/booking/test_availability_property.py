@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from services.booking.adapters.repository import SqlRepository
 from services.booking.domain.exceptions import InvalidRequest
 from services.booking.domain.model import Client, Status
-from services.booking.service_layer import handlers
-from services.catalog.domain.model import Resource, Therapist, WorkingHours
+from services.booking.service_layer import catalog_copy, changes, saga
+from services.booking.service_layer.availability import AvailabilityQuery, availability
+from services.catalog.domain.model import Resource, Therapist, WeeklyHours
 from services.catalog.domain.seed import BACK_LEG_CUPPING, BACK_NECK
 from shared.db import SessionFactory
 from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
-from tests.integration.booking.test_lifecycle import RULES, at, weekday
+from tests.integration.booking.test_lifecycle import RULES
+from tests.support.clock import at, now, working_day
 
-DAY = weekday(4)
+DAY = working_day(4)
 GRID = [at(DAY, 8) + timedelta(minutes=15 * i) for i in range(48)]  # 08:00 ... 19:45
 
 
@@ -39,8 +42,8 @@ def calendars(draw: st.DrawFn) -> dict[str, list]:
         therapists.append(
             Therapist(
                 code=f"t{i}-{tag}", name=f"T{i}", email=f"t{i}@example.com", skills=skills, location=tag,
-                weekly_hours=[WorkingHours(DAY.weekday(), f"{start:02d}:00", f"{end:02d}:00")],
-                breaks=[WorkingHours(DAY.weekday(), f"{lunch:02d}:00", f"{lunch:02d}:30")] if lunch else [],
+                weekly_hours=[WeeklyHours(DAY.weekday(), f"{start:02d}:00", f"{end:02d}:00")],
+                breaks=[WeeklyHours(DAY.weekday(), f"{lunch:02d}:00", f"{lunch:02d}:30")] if lunch else [],
             )
         )  # fmt: skip
     bookings = draw(st.lists(st.tuples(st.sampled_from(["cupping", "neck"]), st.integers(0, 47)), max_size=6))
@@ -52,35 +55,37 @@ def _slug(kind: str, tag: str) -> str:
 
 
 def _load(session: Session, calendar: dict[str, list]) -> None:
-    tag = calendar["tag"][0]
+    tag, repository = calendar["tag"][0], SqlRepository(session)
     location = LocationPublished(revision=1, code=tag, name=f"Site {tag}", timezone=RULES.tz.key)
-    handlers.on_location_published(session, Envelope.wrap(location, "p"))
+    catalog_copy.on_location_published(repository, Envelope.wrap(location, "p"))
     for kind, treatment in (("cupping", BACK_LEG_CUPPING), ("neck", BACK_NECK)):
         values = {k: v for k, v in asdict(treatment).items() if k != "details"}
         values["slug"] = _slug(kind, tag)
-        handlers.on_treatment_published(session, Envelope.wrap(TreatmentPublished(revision=1, **values), "p"))
+        catalog_copy.on_treatment_published(repository, Envelope.wrap(TreatmentPublished(revision=1, **values), "p"))
     for resource in calendar["resources"]:
-        handlers.on_resource_published(session, Envelope.wrap(ResourcePublished(revision=1, **asdict(resource)), "p"))
+        payload = ResourcePublished(revision=1, **asdict(resource))
+        catalog_copy.on_resource_published(repository, Envelope.wrap(payload, "p"))
     for therapist in calendar["therapists"]:
         payload = TherapistPublished(revision=1, **asdict(therapist))
-        handlers.on_therapist_published(session, Envelope.wrap(payload, "p"))
+        catalog_copy.on_therapist_published(repository, Envelope.wrap(payload, "p"))
 
 
 def _try_booking(session: Session, slug: str, start: datetime, location: str) -> Status:
-    request = handlers.BookingRequest(
+    request = changes.BookingRequest(
         treatment=slug,
         start=start,
         client=Client(name="P", email="p@example.com"),
         correlation_id="p",
         location=location,
     )
+    repository = SqlRepository(session)
     try:
-        booking, _ = handlers.request_booking(session, request, RULES, datetime.now(UTC))
+        booking, _ = changes.request_booking(repository, request, RULES, now())
     except InvalidRequest:  # refused outright (too soon, closed ...): not bookable either
         return Status.REJECTED
-    handlers.reserve_resources(session, booking.id, RULES)
-    handlers.assign_therapist(session, booking.id, RULES)
-    return handlers.get_booking(session, booking.id, None).status
+    saga.reserve_resources(repository, booking.id, RULES)
+    saga.assign_therapist(repository, booking.id, RULES)
+    return changes.get_booking(repository, booking.id, None).status
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -95,7 +100,8 @@ def test_what_availability_lists_can_be_booked_and_what_it_leaves_out_cannot(
             _try_booking(session, _slug(kind, tag), GRID[index], tag)
         for kind in ("cupping", "neck"):
             slug = _slug(kind, tag)
-            listed = set(handlers.availability(session, slug, DAY, RULES, datetime.now(UTC), 1, None, tag))
+            query = AvailabilityQuery(slug, DAY, location=tag)
+            listed = set(availability(SqlRepository(session), query, RULES, now()))
             assert listed <= set(GRID) | set(RULES.day_starts(DAY))
             for start in GRID:
                 savepoint = session.begin_nested()

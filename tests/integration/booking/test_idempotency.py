@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from services.booking.adapters import orm
+from services.booking.adapters.repository import SqlRepository
 from services.booking.domain.exceptions import AlreadyRequested
 from services.booking.domain.model import Client
-from services.booking.service_layer import handlers
+from services.booking.service_layer import changes
 from shared.db import SessionFactory, transaction
-from tests.integration.booking.test_lifecycle import RULES, at, weekday
+from tests.integration.booking.test_lifecycle import RULES
+from tests.support.clock import at, now, working_day
 
 
 def test_the_twin_that_loses_the_race_answers_with_the_winners_booking(booking_factory: SessionFactory) -> None:
     key = (f"key-{uuid.uuid4()}", "fingerprint-of-the-request")
-    request = handlers.BookingRequest(
-        treatment="back-leg-cupping", start=at(weekday(3), 13),
+    request = changes.BookingRequest(
+        treatment="back-leg-cupping", start=at(working_day(3), 13),
         client=Client(name="Twin", email="twin@example.com"), correlation_id="twin",
     )  # fmt: skip
     inserted = threading.Event()
@@ -27,7 +28,7 @@ def test_the_twin_that_loses_the_race_answers_with_the_winners_booking(booking_f
 
     def first() -> None:
         with transaction(booking_factory) as session:
-            answers["first"] = handlers.request_booking(session, request, RULES, datetime.now(UTC), key)[0].id
+            answers["first"] = changes.request_booking(SqlRepository(session), request, RULES, now(), key)[0].id
             inserted.set()  # holds its transaction open a moment while the twin tries
             threading.Event().wait(0.5)
 
@@ -35,11 +36,11 @@ def test_the_twin_that_loses_the_race_answers_with_the_winners_booking(booking_f
         inserted.wait(10)
         try:
             with transaction(booking_factory) as session:
-                handlers.request_booking(session, request, RULES, datetime.now(UTC), key)
+                changes.request_booking(SqlRepository(session), request, RULES, now(), key)
             answers["twin"] = "made a second booking"
         except AlreadyRequested:
             with transaction(booking_factory) as session:
-                replayed = handlers.replay(session, *key)
+                replayed = changes.replay(SqlRepository(session), *key)
             answers["twin"] = replayed[0].id if replayed else None
 
     threads = [threading.Thread(target=first), threading.Thread(target=twin)]

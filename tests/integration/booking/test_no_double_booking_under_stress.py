@@ -8,7 +8,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
@@ -16,12 +16,14 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from services.booking.adapters import orm, repository
+from services.booking.adapters import orm
+from services.booking.adapters.repository import AbstractRepository, SqlRepository
 from services.booking.domain.exceptions import BookingError
 from services.booking.domain.model import Booking, Client, Status
-from services.booking.service_layer import handlers
+from services.booking.service_layer import changes, saga
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
-from tests.integration.booking.test_lifecycle import RULES, at, weekday
+from tests.integration.booking.test_lifecycle import RULES
+from tests.support.clock import at, now, working_day
 from tests.support.invariants import claims_match_bookings, double_bookings
 
 PROCESSES = 4
@@ -29,24 +31,25 @@ OPERATIONS = 30
 T = TypeVar("T")
 
 
-def _retrying(factory: SessionFactory, work: Callable[[Session], T]) -> T:
+def _retrying(factory: SessionFactory, work: Callable[[AbstractRepository], T]) -> T:
     """One transaction, tried again when the database says another transaction got in the way."""
     for attempt in range(20):
         try:
             with transaction(factory) as session:
-                return work(session)
+                return work(SqlRepository(session))
         except DBAPIError:
             if attempt == 19:
                 raise
     raise AssertionError("unreachable")
 
 
-def _reschedule(session: Session, booking_id: str, start: datetime) -> None:
-    handlers.reschedule(session, _get(session, booking_id), start, RULES, datetime.now(UTC))
+def _reschedule(repository: AbstractRepository, booking_id: str, start: datetime) -> None:
+    changes.reschedule(repository, _get(repository, booking_id), start, RULES, now())
 
 
-def _cancel(session: Session, booking_id: str) -> None:
-    handlers.cancel(session, _get(session, booking_id), datetime.now(UTC), timedelta(hours=24), RULES, False)
+def _cancel(repository: AbstractRepository, booking_id: str) -> None:
+    policy = changes.CancellationPolicy(RULES, free_until=timedelta(hours=24))
+    changes.cancel(repository, _get(repository, booking_id), now(), policy, by_clinic=False)
 
 
 def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
@@ -58,16 +61,16 @@ def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
         action = rng.choice(["book", "book", "reschedule", "cancel"]) if mine else "book"
         try:
             if action == "book":
-                request = handlers.BookingRequest(
+                request = changes.BookingRequest(
                     treatment=rng.choice(["back-leg-cupping", "back-leg-cupping", "back-neck"]),
                     start=rng.choice(slots),
                     client=Client(name="Stress Test", email=f"{uuid.uuid4().hex[:8]}@example.com"),
                     correlation_id="stress",
                 )
                 booking, _ = _retrying(
-                    factory, partial(handlers.request_booking, request=request, defaults=RULES, now=datetime.now(UTC))
+                    factory, partial(changes.request_booking, request=request, defaults=RULES, now=now())
                 )
-                for step in (handlers.reserve_resources, handlers.assign_therapist):
+                for step in (saga.reserve_resources, saga.assign_therapist):
                     _retrying(factory, partial(step, booking_id=booking.id, defaults=RULES))
                 mine.append(booking.id)
             elif action == "reschedule":
@@ -80,15 +83,15 @@ def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
     return done
 
 
-def _get(session: Session, booking_id: str) -> Booking:
-    booking = repository.get(session, booking_id)
+def _get(repository: AbstractRepository, booking_id: str) -> Booking:
+    booking = repository.get(booking_id)
     assert booking is not None
     return booking
 
 
 def test_processes_racing_for_the_same_slots_never_double_book(booking_factory: SessionFactory) -> None:
     url = booking_factory.kw["bind"].url.render_as_string(hide_password=False)
-    day = weekday(5)
+    day = working_day(5)
     slots = [at(day, 13), at(day, 13, 15), at(day, 13, 30), at(day, 14, 30)]
     context = multiprocessing.get_context("spawn")
     with context.Pool(PROCESSES) as pool:
@@ -108,4 +111,4 @@ def test_processes_racing_for_the_same_slots_never_double_book(booking_factory: 
 
 def _all(session: Session) -> list[Booking]:
     ids = session.execute(select(orm.booking.c.id)).scalars().all()
-    return [_get(session, i) for i in ids]
+    return [_get(SqlRepository(session), i) for i in ids]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from services.booking.adapters.orm import outbox
 from shared.db import SessionFactory, transaction
 from shared.events import BookingRequested, Envelope
-from shared.outbox import utcnow
+from tests.support.clock import now
 
 START = datetime.fromisoformat("2026-12-01T13:00:00+01:00")
 
@@ -66,9 +66,9 @@ def test_old_records_are_purged_and_recent_ones_kept(booking_factory: SessionFac
     outbox.consume_once(
         booking_factory, "booking.test_purge", Envelope.wrap(requested("b-5"), "c-5"), lambda s, e: None
     )
-    with transaction(booking_factory) as session:  # make everything so far a week old
-        session.execute(update(outbox.outbox).values(published_at=datetime(2026, 1, 1)))
-        session.execute(update(outbox.inbox).values(handled_at=datetime(2026, 1, 1)))
+    with transaction(booking_factory) as session:  # make everything so far older than a week
+        session.execute(update(outbox.outbox).values(published_at=now() - timedelta(days=8)))
+        session.execute(update(outbox.inbox).values(handled_at=now() - timedelta(days=8)))
         outbox.add(session, requested("b-6"), "c-6")  # not yet published: never purged
     assert outbox.purge(booking_factory, timedelta(days=7)) >= 2
     with transaction(booking_factory) as session:
@@ -89,6 +89,6 @@ def test_an_event_gets_one_second_chance_a_few_minutes_after_it_went_out(booking
 
     assert resend() == 0  # too fresh: it is most likely still on its way
     with transaction(booking_factory) as session:
-        session.execute(update(outbox.outbox).values(published_at=utcnow() - timedelta(minutes=3)))
+        session.execute(update(outbox.outbox).values(published_at=now() - timedelta(minutes=3)))
     assert resend() == 1 and again == [event.event_id]
     assert resend() == 0  # one second chance, not a stream of copies

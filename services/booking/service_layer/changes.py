@@ -1,0 +1,211 @@
+"""What clients and staff do to a booking: ask for one, read it, cancel, reschedule, close it, and see a
+resource's day. Each runs in the API's transaction and announces its event in it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from services.booking.adapters.repository import AbstractRepository
+from services.booking.domain.calendar import BookingRules, cell_of
+from services.booking.domain.catalog import KIND_NAMES, THERAPIST
+from services.booking.domain.exceptions import (
+    AlreadyRequested,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+    SlotUnavailable,
+)
+from services.booking.domain.model import Booking, Client, Status
+from services.booking.service_layer.catalog_copy import check_open, location_rules, offered_treatment
+from services.booking.service_layer.holding import (
+    Placement,
+    day_bounds,
+    held_claims,
+    hold_resources,
+    hold_therapist,
+    no_therapist_reason,
+    slot_facts,
+    when,
+)
+from shared.events import BookingCancelled, BookingClosed, BookingRequested, BookingRescheduled, ClientContact
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    treatment: str
+    start: datetime
+    client: Client
+    correlation_id: str
+    therapist: str | None = None  # None: any qualified therapist
+    location: str | None = None  # None: the clinic's only location
+    short_reminder: bool = False
+
+
+@dataclass(frozen=True)
+class CancellationPolicy:
+    """The clinic's booking rules, and until how long before the visit a client cancels for free."""
+
+    rules: BookingRules
+    free_until: timedelta = timedelta(hours=24)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_booking(
+    repository: AbstractRepository,
+    request: BookingRequest,
+    defaults: BookingRules,
+    now: datetime,
+    idempotency: tuple[str, str] | None = None,
+) -> tuple[Booking, str]:
+    """Store a pending booking and announce it; returns the booking and its access token (shown once).
+
+    With `idempotency` (the client's key, a fingerprint of its request) a concurrent twin that got
+    there first raises AlreadyRequested; `replay` then answers with the twin's booking."""
+    treatment = offered_treatment(repository, request.treatment)
+    rules = location_rules(repository, request.location, defaults)
+    problem = rules.problem_with(request.start, now)
+    if problem:
+        raise InvalidRequest(problem)
+    check_open(rules, treatment, request.start)
+    if request.therapist is not None:
+        therapist = next((t for t in repository.therapists() if t.code == request.therapist), None)
+        if therapist is None or not therapist.qualified_for(treatment):
+            raise InvalidRequest(f"therapist {request.therapist!r} does not offer {treatment.name}")
+    token = secrets.token_urlsafe(32)
+    start = request.start.astimezone(UTC)
+    booking = Booking(
+        id=str(uuid.uuid4()),
+        treatment=treatment.slug,
+        start=start,
+        end=start + timedelta(minutes=treatment.duration_minutes),
+        client=request.client,
+        token_hash=hash_token(token),
+        correlation_id=request.correlation_id,
+        requested_therapist=request.therapist,
+        location=rules.location,
+        short_reminder=request.short_reminder,
+    )
+    if not repository.add(booking, idempotency):
+        raise AlreadyRequested("a request with this Idempotency-Key made a booking already")
+    repository.announce(
+        BookingRequested(booking_id=booking.id, treatment=booking.treatment, start=booking.start, end=booking.end),
+        booking.correlation_id,
+    )
+    return booking, token
+
+
+def replay(repository: AbstractRepository, key: str, fingerprint: str) -> tuple[Booking, str] | None:
+    """The booking an earlier request with this key made, with a fresh token (the client lost the first
+    answer, so the old token is replaced); None for a new key. A key reused for another request is refused."""
+    found = repository.by_idempotency_key(key)
+    if found is None:
+        return None
+    booking, earlier = found
+    if earlier != fingerprint:
+        raise InvalidRequest("this Idempotency-Key was used for a different booking request")
+    token = secrets.token_urlsafe(32)
+    booking.token_hash = hash_token(token)
+    repository.save(booking)
+    return booking, token
+
+
+def get_booking(repository: AbstractRepository, booking_id: str, token: str | None, lock: bool = False) -> Booking:
+    """The booking if `token` is its token; staff pass None after their key was checked. `lock` before
+    changing it."""
+    booking = repository.get(booking_id, lock)
+    if booking is None or (token is not None and not hmac.compare_digest(booking.token_hash, hash_token(token))):
+        raise NotFound("no booking with this id and token")
+    return booking
+
+
+def reschedule(
+    repository: AbstractRepository, booking: Booking, new_start: datetime, defaults: BookingRules, now: datetime
+) -> None:
+    """Move a confirmed booking atomically: the new slot's room, kit and therapist are held before the
+    old ones are released, in one transaction; if any cannot be had, SlotUnavailable leaves the booking
+    (and the transaction, which the caller rolls back) untouched."""
+    if booking.status is not Status.CONFIRMED:
+        raise IllegalTransition(f"only a confirmed booking can be rescheduled, this one is {booking.status.value}")
+    rules = location_rules(repository, booking.location, defaults)
+    problem = rules.problem_with(new_start, now)
+    if problem:
+        raise InvalidRequest(problem)
+    treatment = offered_treatment(repository, booking.treatment)
+    new_start = new_start.astimezone(UTC)
+    previous_start = booking.start
+    own = repository.claims_of(booking.id)
+    check_open(rules, treatment, new_start)
+    placement = Placement(booking, treatment, new_start, rules, own)
+    held = hold_resources(repository, placement, prefer=booking.resources)
+    if isinstance(held, str):
+        raise SlotUnavailable(f"{held} at {when(new_start, rules.tz)}; your booking keeps its time")
+    therapist = hold_therapist(repository, placement, prefer=booking.therapist)
+    if therapist is None:
+        reason = no_therapist_reason(repository, booking, treatment)
+        raise SlotUnavailable(f"{reason} at {when(new_start, rules.tz)}; your booking keeps its time")
+    booking.move_to(new_start, new_start + timedelta(minutes=treatment.duration_minutes), held, therapist)
+    repository.release_cells(booking.id, own - held_claims(treatment, new_start, held, therapist))
+    repository.save(booking)
+    facts = slot_facts(repository, booking, treatment, rules)
+    repository.announce(BookingRescheduled(previous_start=previous_start, **facts), booking.correlation_id)
+
+
+def cancel(
+    repository: AbstractRepository, booking: Booking, now: datetime, policy: CancellationPolicy, by_clinic: bool
+) -> None:
+    """Cancel and free everything the booking holds; a client's cancellation inside the free window is late."""
+    therapist = booking.therapist
+    booking.cancel(now, policy.free_until, by_clinic)
+    repository.release_claims(booking.id)
+    repository.save(booking)
+    treatment = repository.treatment(booking.treatment)
+    repository.announce(
+        BookingCancelled(
+            booking_id=booking.id,
+            booking_version=booking.version,
+            treatment=booking.treatment,
+            treatment_name=treatment.name if treatment else booking.treatment,
+            start=booking.start,
+            timezone=location_rules(repository, booking.location, policy.rules).tz.key,
+            by_clinic=by_clinic,
+            late=bool(booking.late_cancellation),
+            therapist_code=therapist,
+            client=ClientContact(**asdict(booking.client)),
+            free_cancellation_hours=int(policy.free_until.total_seconds() // 3600),
+        ),
+        booking.correlation_id,
+    )
+
+
+def close(repository: AbstractRepository, booking: Booking, outcome: str, now: datetime) -> None:
+    """Staff record how the visit went: `completed` or `no_show`."""
+    if outcome == "completed":
+        booking.complete(now)
+    else:
+        booking.mark_no_show(now)
+    repository.save(booking)
+    repository.announce(
+        BookingClosed(booking_id=booking.id, booking_version=booking.version, outcome=booking.status.value),
+        booking.correlation_id,
+    )
+
+
+def resource_day(
+    repository: AbstractRepository, kind: str, code: str, day: date, defaults: BookingRules
+) -> list[Booking]:
+    """Bookings holding one therapist, room or kit on a local day of its location (staff view)."""
+    where = [t.location for t in repository.therapists() if kind == THERAPIST and t.code == code]
+    where += [r.location for r in repository.resources() if r.kind == kind and r.code == code]
+    if not where:
+        raise NotFound(f"no {KIND_NAMES.get(kind, kind)} {code!r}")
+    tz = location_rules(repository, where[0], defaults).tz
+    start, end = day_bounds(datetime.combine(day, time(12), tz), tz)
+    return repository.bookings_holding(kind, code, cell_of(start), cell_of(end) - 1)
