@@ -12,9 +12,8 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -22,35 +21,26 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine, func, select
 
-from services.booking.adapters import orm, repository
+from services.booking.adapters import orm
+from services.booking.adapters.repository import SqlRepository
 from services.booking.domain.calendar import claim_cells
 from services.booking.domain.catalog import TreatmentSpec
 from services.catalog.domain import seed
 from shared.db import SessionFactory, make_session_factory, transaction
 from tests.integration.conftest import BookingService
+from tests.support.clock import at, next_weekday, now, today, working_day
 from tests.support.servers import Server, wait_until
 
-BERLIN = ZoneInfo("Europe/Berlin")
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?[+-]\d{2}:\d{2}$")
-
-
-def first_day(at_least_days_ahead: int, weekdays: set[int]) -> date:
-    day = datetime.now(BERLIN).date() + timedelta(days=at_least_days_ahead)
-    while day.weekday() not in weekdays:
-        day += timedelta(days=1)
-    return day
-
+TUESDAY, WEDNESDAY = 1, 2
 
 # Anna (08-16) and Ben (12-20) both do cupping on weekdays; 13:00 is inside both shifts.
-BOOKING_DAY = first_day(2, {1, 2})  # the next Tuesday or Wednesday at least two days ahead
-AVAILABILITY_DAY = first_day(5, {0, 1, 2, 3, 4})  # a weekday about five days ahead
+BOOKING_DAY = min(next_weekday(TUESDAY, 2), next_weekday(WEDNESDAY, 2))  # the next Tue or Wed, 2+ days ahead
+# A working day within a week, on which no test books over HTTP.
+AVAILABILITY_DAY = next(day for day in (working_day(2), working_day(3)) if day != BOOKING_DAY)
 
 
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), BERLIN)
-
-
-SLOT = local(BOOKING_DAY, 13)
+SLOT = at(BOOKING_DAY, 13)
 
 
 @dataclass
@@ -117,9 +107,9 @@ def api(booking_service: BookingService) -> BookingApi:
 
 def test_the_chosen_days_suit_the_seed_therapists() -> None:
     assert SLOT.weekday() in (1, 2)
-    assert 2 <= (BOOKING_DAY - datetime.now(BERLIN).date()).days <= 8
-    assert AVAILABILITY_DAY - datetime.now(BERLIN).date() <= timedelta(days=7)
-    assert AVAILABILITY_DAY.weekday() < 5
+    assert 2 <= (BOOKING_DAY - today()).days <= 8
+    assert AVAILABILITY_DAY - today() <= timedelta(days=7)
+    assert AVAILABILITY_DAY.weekday() < 5 and AVAILABILITY_DAY != BOOKING_DAY
 
 
 # ---- asking for a slot --------------------------------------------------------------------------
@@ -140,7 +130,7 @@ def test_a_client_asking_for_a_cupping_session_gets_a_pending_booking_and_a_toke
     row = api.row(accepted["id"])
     assert row.status == "pending"
     assert row.treatment == "back-leg-cupping"
-    assert row.start_at == SLOT.astimezone(UTC).replace(tzinfo=None)
+    assert row.start_at == SLOT and row.start_at.tzinfo is UTC  # stored in UTC, read back aware
     assert row.end_at - row.start_at == timedelta(minutes=45)
     assert row.correlation_id == correlation
     # Only a hash of the token is kept: a leaked database does not open anyone's booking.
@@ -257,7 +247,7 @@ def _client(**changes: Any) -> Callable[[], dict[str, Any]]:
 
 def _soon() -> datetime:
     """A grid time less than the two hours' notice away (Berlin's quarter hours are UTC's)."""
-    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=45)
+    soon = now().replace(second=0, microsecond=0) + timedelta(minutes=45)
     return soon + timedelta(minutes=(15 - soon.minute % 15) % 15)
 
 
@@ -266,9 +256,9 @@ BAD_REQUESTS: dict[str, tuple[Callable[[], dict[str, Any] | str], list[str]]] = 
         lambda: request(treatment="hot-stone"),
         ["unknown treatment 'hot-stone'", "known treatments: back-leg-cupping, back-neck"],
     ),
-    "start-in-the-past": (lambda: request(start=local(BOOKING_DAY, 13) - timedelta(days=7)), ["start is in the past"]),
+    "start-in-the-past": (lambda: request(start=at(today() - timedelta(days=1), 13)), ["start is in the past"]),
     "start-off-the-grid": (
-        lambda: request(start=local(BOOKING_DAY, 10, 7)),
+        lambda: request(start=at(BOOKING_DAY, 10, 7)),
         ["start must be on the 15-minute grid in Europe/Berlin"],
     ),
     "start-without-offset": (
@@ -278,7 +268,7 @@ BAD_REQUESTS: dict[str, tuple[Callable[[], dict[str, Any] | str], list[str]]] = 
     "start-not-a-time": (lambda: {**request(), "start": "next tuesday"}, ["start:"]),
     "start-too-soon": (lambda: request(start=_soon()), ["start must be at least 120 minutes from now"]),
     "start-too-far-ahead": (
-        lambda: request(start=local(BOOKING_DAY + timedelta(days=70), 13)),
+        lambda: request(start=at(BOOKING_DAY + timedelta(days=70), 13)),
         ["start must be within 60 days from now"],
     ),
     "malformed-email": (_client(email="maria-at-example.com"), ["client.email:", "not a valid email address"]),
@@ -354,36 +344,36 @@ def test_availability_lists_iso_slots_in_the_clinics_time(api: BookingApi) -> No
     assert body["date"] == AVAILABILITY_DAY.isoformat()
     assert body["timezone"] == "Europe/Berlin"
     assert body["slots"], "a weekday with the whole team on shift has free slots"
-    offset = local(AVAILABILITY_DAY, 12).utcoffset()
+    offset = at(AVAILABILITY_DAY, 12).utcoffset()
     for slot in body["slots"]:
         assert ISO_WITH_OFFSET.match(slot), slot
         assert datetime.fromisoformat(slot).utcoffset() == offset
     starts = [datetime.fromisoformat(slot) for slot in body["slots"]]
     assert starts == sorted(starts)
     # Anna starts at 08:00, Ben's last cupping session must end by 20:00.
-    assert starts[0] == local(AVAILABILITY_DAY, 8) and starts[-1] == local(AVAILABILITY_DAY, 19, 15)
+    assert starts[0] == at(AVAILABILITY_DAY, 8) and starts[-1] == at(AVAILABILITY_DAY, 19, 15)
 
 
 def test_back_neck_is_offered_within_the_medical_massage_therapists_hours(api: BookingApi) -> None:
     starts = slots(api, "back-neck")
-    assert starts[0] == local(AVAILABILITY_DAY, 8)
-    assert starts[-1] == local(AVAILABILITY_DAY, 19, 30)  # 30 minutes with Ben, ending at 20:00
+    assert starts[0] == at(AVAILABILITY_DAY, 8)
+    assert starts[-1] == at(AVAILABILITY_DAY, 19, 30)  # 30 minutes with Ben, ending at 20:00
 
 
 def test_a_time_when_every_cupping_kit_is_held_is_not_offered(api: BookingApi) -> None:
-    ten = local(AVAILABILITY_DAY, 10)
+    ten = at(AVAILABILITY_DAY, 10)
     assert ten in slots(api)
     booking = api.book(start=ten)
     kit_cells = claim_cells(_treatment("back-leg-cupping"), "cupping_kit", ten)
     with transaction(api.writer()) as session:
         for kit in ("kit-a", "kit-b"):
-            assert repository.try_claim(session, booking["id"], "cupping_kit", kit, kit_cells)
+            assert SqlRepository(session).try_claim(booking["id"], "cupping_kit", kit, kit_cells)
 
     starts = slots(api)
     # Each kit is busy 10:00-10:45 and sterilised until 11:15: no cupping session can start 09:00-11:00.
-    held = {local(AVAILABILITY_DAY, 9) + timedelta(minutes=15 * i) for i in range(9)}
+    held = {at(AVAILABILITY_DAY, 9) + timedelta(minutes=15 * i) for i in range(9)}
     assert not held & set(starts)
-    assert local(AVAILABILITY_DAY, 8, 45) in starts and local(AVAILABILITY_DAY, 11, 15) in starts
+    assert at(AVAILABILITY_DAY, 8, 45) in starts and at(AVAILABILITY_DAY, 11, 15) in starts
     assert ten in slots(api, "back-neck")  # needs no kit, so it can still be booked
 
 
@@ -411,7 +401,7 @@ def test_an_availability_question_without_what_or_when_is_refused(
 
 
 def test_a_day_in_the_past_has_no_slots(api: BookingApi) -> None:
-    response = availability(api, day=datetime.now(BERLIN).date() - timedelta(days=7))
+    response = availability(api, day=today() - timedelta(days=7))
     assert response.status_code == 200
     assert response.json()["slots"] == []
 

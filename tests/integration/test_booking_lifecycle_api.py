@@ -10,39 +10,28 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from httpx import Response
 from sqlalchemy import select, update
 
-from services.booking import bootstrap
-from services.booking.adapters import orm, repository
-from services.booking.service_layer import handlers
+from services.booking.adapters import orm
+from services.booking.adapters.repository import SqlRepository
+from services.booking.domain.calendar import Claims
+from services.booking.service_layer import saga
 from shared.db import transaction
 from tests.integration.conftest import BookingService
+from tests.support.clock import at, next_weekday, now, today, working_day
 
-BERLIN = ZoneInfo("Europe/Berlin")
 CUPPING = "back-leg-cupping"
 BACK_NECK = "back-neck"
 
 
-def weekdays(first_days_ahead: int, last_days_ahead: int) -> Iterator[date]:
-    today = datetime.now(BERLIN).date()
-    for ahead in range(first_days_ahead, last_days_ahead + 1):
-        day = today + timedelta(days=ahead)
-        if day.weekday() < 5:
-            yield day
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), BERLIN)
-
-
-# Beyond the days the `day` fixture hands out (2 to 34 days ahead), and inside the 60 days one may book.
-AVAILABILITY_MONDAY = next(d for d in weekdays(42, 48) if d.weekday() == 0)
+# Beyond the days the `day` fixture hands out (the 2nd to the 25th working day, at most 35 days ahead), and
+# inside the 60 days one may book.
+AVAILABILITY_MONDAY = next_weekday(0, at_least_days_ahead=42)
 
 
 @dataclass(frozen=True)
@@ -74,9 +63,9 @@ class Clinic:
 
     def run_saga(self, visit: Visit) -> None:
         """Reserve room and kit, then assign a therapist: each step in its own transaction, as workers do."""
-        for step in (handlers.reserve_resources, handlers.assign_therapist):
+        for step in (saga.reserve_resources, saga.assign_therapist):
             with transaction(self.service.writer()) as session:
-                step(session, visit.id, bootstrap.rules())
+                step(SqlRepository(session), visit.id, self.service.wiring.rules)
 
     def book(self, start: datetime, treatment: str = CUPPING, therapist: str | None = None) -> Visit:
         visit = self.ask(start, treatment, therapist)
@@ -103,9 +92,9 @@ class Clinic:
     def close(self, visit: Visit, outcome: str, headers: dict[str, str] | None = None) -> Response:
         return self.service.client.post(f"/bookings/{visit.id}/{outcome}", headers=headers or {})
 
-    def claims(self, visit: Visit) -> set[tuple[str, str, int]]:
+    def claims(self, visit: Visit) -> Claims:
         with transaction(self.service.writer()) as session:
-            return repository.claims_of(session, visit.id)
+            return SqlRepository(session).claims_of(visit.id)
 
     def events(self, visit: Visit, event_type: str) -> list[dict[str, Any]]:
         with self.service.db.connect() as conn:
@@ -133,18 +122,19 @@ def clinic(booking_service: BookingService) -> Clinic:
 
 @pytest.fixture(scope="module")
 def unused_days() -> Iterator[date]:
-    return weekdays(2, 34)
+    return (working_day(n) for n in range(2, 26))
 
 
 @pytest.fixture
 def day(unused_days: Iterator[date]) -> date:
-    """A weekday at least two days ahead on which no other test of this module books anything."""
+    """A working day, the second or later, on which no other test of this module books anything."""
     return next(unused_days)
 
 
 def test_the_chosen_days_suit_the_seed_therapists() -> None:
     assert AVAILABILITY_MONDAY.weekday() == 0
-    assert 42 <= (AVAILABILITY_MONDAY - datetime.now(BERLIN).date()).days <= 48
+    assert 42 <= (AVAILABILITY_MONDAY - today()).days <= 48
+    assert (working_day(25) - today()).days < 42
 
 
 # ---- the client cancels -------------------------------------------------------------------------
@@ -319,7 +309,7 @@ def test_a_visit_that_has_not_started_cannot_be_closed(clinic: Clinic, day: date
 def test_staff_record_a_visit_that_took_place_and_cannot_then_call_it_a_no_show(clinic: Clinic, day: date) -> None:
     visit = clinic.book(at(day, 9))
     # The clock moves on: the visit began an hour ago.
-    began = datetime.now(UTC).replace(microsecond=0, tzinfo=None) - timedelta(hours=1)
+    began = now().replace(microsecond=0) - timedelta(hours=1)
     with transaction(clinic.service.writer()) as session:
         session.execute(
             update(orm.booking)
