@@ -20,8 +20,11 @@ from services.notifications.service_layer import staff
 from shared.http import ReadSessionDep, SessionDep, StaffOnly, install_common
 from shared.ops_endpoints import install_ops
 
-ERRORS = {UnknownBooking: status.HTTP_404_NOT_FOUND, UnknownDelivery: status.HTTP_404_NOT_FOUND,
-          AlreadyGoingOut: status.HTTP_409_CONFLICT}  # fmt: skip
+ERRORS: dict[type[Exception], int] = {
+    UnknownBooking: status.HTTP_404_NOT_FOUND,
+    UnknownDelivery: status.HTTP_404_NOT_FOUND,
+    AlreadyGoingOut: status.HTTP_409_CONFLICT,
+}
 
 
 class DeliveryPublic(BaseModel):
@@ -52,7 +55,8 @@ class PreviewPublic(BaseModel):
 
 
 def _wiring(request: Request) -> Wiring:
-    return request.app.state.wiring  # type: ignore[no-any-return]
+    wiring: Wiring = request.app.state.wiring
+    return wiring
 
 
 router = APIRouter(dependencies=[StaffOnly])

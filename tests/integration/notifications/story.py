@@ -91,7 +91,7 @@ def a_client(name: str = "Maria Schmidt", locale: str = "en") -> Client:
 # ---- events, as the booking service emits them ----------------------------------------------------
 
 
-def confirmed(
+def confirmed(  # many keywords, each with the usual value: a test names only what its story is about
     start: datetime = TUESDAY_2PM,
     *,
     client: Client = MARIA,

@@ -151,7 +151,7 @@ def test_when_maria_moves_her_visit_she_reads_the_old_and_the_new_time(clinic: C
         ),
     ],
 )  # fmt: skip
-def test_a_cancellation_tells_maria_who_called_it_off_and_whether_it_was_late(
+def test_a_cancellation_tells_maria_who_called_it_off_and_whether_it_was_late(  # one row of the table above
     clinic: Clinic, by_clinic: bool, late: bool, subject: str, says: list[str], never_says: list[str]
 ) -> None:
     booking = confirmed(TUESDAY_2PM)

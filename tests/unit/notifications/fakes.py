@@ -71,8 +71,7 @@ class FakeRepository(AbstractRepository):
     ) -> Delivery | None:
         for row in sorted(self.rows.values(), key=lambda d: d.id):
             queued = row.status == DeliveryStatus.QUEUED.value and row.next_attempt_at <= now
-            stuck = row.status == DeliveryStatus.SENDING.value and row.claimed_at is not None
-            stuck = stuck and row.claimed_at < stuck_since  # type: ignore[operator]
+            stuck = row.status == DeliveryStatus.SENDING.value and (row.claimed_at or now) < stuck_since
             if (queued or stuck) and row.id not in skip and booking_id in (None, row.booking_id):
                 claimed = replace(row, status=DeliveryStatus.SENDING.value, claimed_at=now, attempts=row.attempts + 1)
                 self.rows[row.id] = claimed
