@@ -15,7 +15,7 @@ from services.booking.domain.calendar import BookingRules, Claims, all_free, cla
 from services.booking.domain.catalog import THERAPIST, Resource, Therapist, TreatmentSpec
 
 
-def _unclaimed_resources(
+def _unclaimed_resources(  # six-seven inputs, one slot: kept flat for availability's inner loop and bench/
     treatment: TreatmentSpec, kind: str, resources: Iterable[Resource], taken: Claims, start: datetime,
     location: str | None,
 ) -> Iterator[Resource]:  # fmt: skip
@@ -30,7 +30,7 @@ def _unclaimed_resources(
     )
 
 
-def _available_therapists(
+def _available_therapists(  # six-seven inputs, one slot: kept flat for availability's inner loop and bench/
     treatment: TreatmentSpec, therapists: Iterable[Therapist], taken: Claims, start: datetime, tz: ZoneInfo,
     location: str | None,
 ) -> Iterator[Therapist]:  # fmt: skip
@@ -45,7 +45,7 @@ def _available_therapists(
     )
 
 
-def free_resources(
+def free_resources(  # six-seven inputs, one slot: kept flat for availability's inner loop and bench/
     treatment: TreatmentSpec,
     kind: str,
     resources: Iterable[Resource],
@@ -57,7 +57,7 @@ def free_resources(
     return sorted(_unclaimed_resources(treatment, kind, resources, taken, start, location), key=lambda r: r.code)
 
 
-def free_therapists(
+def free_therapists(  # six-seven inputs, one slot: kept flat for availability's inner loop and bench/
     treatment: TreatmentSpec,
     therapists: Iterable[Therapist],
     taken: Claims,
@@ -76,7 +76,7 @@ def free_therapists(
     return sorted(candidates, key=lambda t: (load.get(t.code, 0), t.code))
 
 
-def bookable(
+def bookable(  # six-seven inputs, one slot: kept flat for availability's inner loop and bench/
     treatment: TreatmentSpec,
     resources: list[Resource],
     therapists: list[Therapist],
@@ -95,7 +95,7 @@ def bookable(
     return any(_available_therapists(treatment, therapists, taken, start, rules.tz, rules.location))
 
 
-def available_starts(
+def available_starts(  # six-seven inputs, one slot: kept flat for availability's inner loop and bench/
     treatment: TreatmentSpec,
     rules: BookingRules,
     day: date,
