@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,10 +22,12 @@ from sqlalchemy import insert
 
 from ops.migrate import migrate
 from services.booking.adapters import orm
+from services.booking.adapters.repository import SqlRepository
 from services.booking.domain.allocation import free_resources, free_therapists
 from services.booking.domain.calendar import BookingRules, claim_cells
-from services.booking.domain.catalog import Resource, Shift, Therapist, TreatmentSpec
-from services.booking.service_layer import handlers
+from services.booking.domain.catalog import Resource, Therapist, TreatmentSpec, WeeklyHours
+from services.booking.service_layer.availability import AvailabilityQuery, availability
+from shared.clock import system_clock
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -44,7 +46,7 @@ THERAPISTS = [
         name=f"Therapist {i}",
         email=f"t{i}@clinic.example",
         skills=frozenset({"medical_massage", "cupping"} if i % 2 else {"medical_massage"}),
-        weekly_hours=tuple(Shift(day, "08:00", "20:00") for day in range(6)),
+        weekly_hours=tuple(WeeklyHours(day, "08:00", "20:00") for day in range(6)),
     )
     for i in range(1, 11)
 ]
@@ -84,11 +86,11 @@ def fill(factory: SessionFactory, bookings: int, first_day: date, days: int, rng
                 for cell in claim_cells(treatment, kind, start):
                     taken.add((kind, code, cell))
                     claims.append({"kind": kind, "code": code, "cell": cell, "booking_id": booking_id})
-            now = datetime.now(UTC).replace(tzinfo=None)
+            now = system_clock.now()
             rows.append({
                 "id": booking_id, "treatment": treatment.slug, "status": "confirmed", "version": 2,
-                "start_at": start.astimezone(UTC).replace(tzinfo=None),
-                "end_at": (start + timedelta(minutes=treatment.duration_minutes)).astimezone(UTC).replace(tzinfo=None),
+                "start_at": start,
+                "end_at": start + timedelta(minutes=treatment.duration_minutes),
                 "client_name": "Bench", "client_email": "bench@example.com", "token_hash": "x" * 64,
                 "resources": held, "therapist": therapists[0].code, "correlation_id": "bench",
                 "created_at": now, "updated_at": now,
@@ -107,14 +109,14 @@ def percentiles(samples: list[float]) -> str:
 
 def measure(factory: SessionFactory, first_day: date, days_span: int, window: int, runs: int) -> list[float]:
     rng = random.Random(7)
-    now = datetime.now(UTC)
+    now = system_clock.now()
     samples = []
     for _ in range(runs):
         day = first_day + timedelta(days=rng.randrange(days_span - window + 1))
         slug = rng.choice(TREATMENTS).slug
         began = time.perf_counter()
         with transaction(factory) as session:
-            handlers.availability(session, slug, day, RULES, now, days=window)
+            availability(SqlRepository(session), AvailabilityQuery(slug, day, days=window), RULES, now)
         samples.append((time.perf_counter() - began) * 1000)
     return samples
 
@@ -124,7 +126,7 @@ def run_on(name: str, url: str, bookings: int, runs: int) -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     read_factory = make_session_factory(engine, read_only=True)
-    first_day = datetime.now(TZ).date() + timedelta(days=1)
+    first_day = system_clock.now().astimezone(TZ).date() + timedelta(days=1)
     span = 90  # 5,000 bookings fill about two thirds of 90 days of this clinic's capacity
     made = fill(factory, bookings, first_day, span, random.Random(1))
     print(f"\n{name}: {made} bookings over {span} days, {len(THERAPISTS)} therapists, 6 rooms, 4 cupping kits")

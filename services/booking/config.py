@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 
 from shared.settings import BaseServiceSettings
@@ -16,7 +14,3 @@ class BookingSettings(BaseServiceSettings):
     # A booking still pending after this long is driven on (or rejected) by the scheduler.
     stale_pending_seconds: int = Field(60, alias="BOOKING_STALE_PENDING_SECONDS", gt=0)
 
-
-@lru_cache
-def get_settings() -> BookingSettings:
-    return BookingSettings()

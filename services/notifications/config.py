@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field, SecretStr
 
 from shared.settings import BaseServiceSettings
@@ -29,7 +27,3 @@ class NotificationSettings(BaseServiceSettings):
     # A link for clients to their booking, with {booking_id}; empty: emails carry no link.
     manage_url: str = Field("", alias="NOTIFICATIONS_MANAGE_URL")
 
-
-@lru_cache
-def get_settings() -> NotificationSettings:
-    return NotificationSettings()

@@ -6,7 +6,6 @@ each other's bookings. The app is built from explicit settings: no environment v
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,13 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from ops.migrate import migrate
 from services.booking.bootstrap import Wiring, bootstrap
 from services.booking.config import BookingSettings
 from services.booking.entrypoints.api import create_app
 from shared.celery import producer
-from shared.db import SessionFactory, make_engine, make_session_factory
+from shared.db import SessionFactory, make_session_factory
 from tests.integration.booking.conftest import copy_seed_catalog
+from tests.support.apps import service_database
 from tests.support.servers import Server, start_redis
 
 
@@ -40,16 +39,13 @@ class BookingService:
 def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BookingService]:
     broker = start_redis()
     url = f"sqlite:///{tmp_path_factory.mktemp('booking-api') / 'booking.db'}"
-    staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
-    settings = BookingSettings(database_url=url, redis_url=broker.url, admin_api_key=staff_key)
-    db = make_engine(url)
     try:
-        migrate("booking", url)
-        copy_seed_catalog(make_session_factory(db))
-        wiring = bootstrap(settings, publish=producer("booking", settings))
-        with TestClient(create_app(wiring)) as client:
-            yield BookingService(client=client, db=db, broker=broker, staff_key=staff_key, wiring=wiring)
-        wiring.database.reset()
+        with service_database("booking", url) as service:
+            copy_seed_catalog(service.writer())
+            settings = BookingSettings(database_url=url, redis_url=broker.url, admin_api_key=service.staff_key)
+            wiring = bootstrap(settings, publish=producer("booking", settings))
+            with TestClient(create_app(wiring)) as client:
+                yield BookingService(client, service.db, broker, service.staff_key, wiring)
+            wiring.database.reset()
     finally:
-        db.dispose()
         broker.stop()
