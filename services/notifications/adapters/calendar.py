@@ -13,8 +13,8 @@ from services.notifications.domain.messages import Attachment
 
 
 def visit_ics(visit: dict[str, Any], organizer: str, clinic_name: str) -> Attachment:
-    """`visit` holds uid, sequence, method, start, end (ISO, UTC), timezone, summary, location, description,
-    attendee_email and attendee_name, as notifications stores them in a delivery's context."""
+    """`visit` holds uid, sequence, method, stamp, start, end (ISO, UTC), timezone, summary, location,
+    description, attendee_email and attendee_name, as notifications stores them in a delivery's context."""
     tz = ZoneInfo(visit["timezone"])
     calendar = Calendar()
     calendar.add("prodid", f"-//{clinic_name}//Clinic booking//EN")
@@ -23,7 +23,8 @@ def visit_ics(visit: dict[str, Any], organizer: str, clinic_name: str) -> Attach
     event = Event()
     event.add("uid", visit["uid"])
     event.add("sequence", visit["sequence"])
-    event.add("dtstamp", datetime.now(UTC))
+    # Deliveries owed before entries carried a stamp have none: their start is as deterministic.
+    event.add("dtstamp", datetime.fromisoformat(visit.get("stamp", visit["start"])).astimezone(UTC))
     event.add("dtstart", datetime.fromisoformat(visit["start"]).astimezone(tz))
     event.add("dtend", datetime.fromisoformat(visit["end"]).astimezone(tz))
     event.add("summary", visit["summary"])

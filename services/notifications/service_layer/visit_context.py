@@ -83,6 +83,7 @@ def calendar_entry(visit: Visit, kind: Kind, mail: MailSettings, context: dict[s
         "uid": f"{visit.booking_id}@{mail.domain}",
         "sequence": calendar_sequence(visit.version),
         "method": CALENDAR_METHOD[kind],
+        "stamp": visit.changed_at.astimezone(UTC).isoformat(),  # this version's time: a resend is the same entry
         "start": visit.start_at.astimezone(UTC).isoformat(),
         "end": visit.end_at.astimezone(UTC).isoformat(),
         "timezone": visit.timezone,

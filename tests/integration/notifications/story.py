@@ -48,7 +48,7 @@ from shared.events import (
     TreatmentPublished,
 )
 from tests.support import servers
-from tests.unit.notifications.fakes import FixedClock
+from tests.support.clock import FixedClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CUPPING = seed.BACK_LEG_CUPPING

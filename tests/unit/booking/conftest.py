@@ -12,7 +12,8 @@ from services.booking.domain.calendar import BookingRules
 from services.booking.domain.model import Booking, Client
 from services.booking.service_layer import catalog_copy, changes, saga
 from shared.events import Envelope, ResourcePublished, TherapistPublished, TreatmentPublished, WeeklyHours
-from tests.unit.booking.fakes import FakeRepository, FixedClock
+from tests.support.clock import FixedClock
+from tests.unit.booking.fakes import FakeRepository
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RULES = BookingRules(tz=BERLIN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from services.booking.adapters.repository import (
     AbstractRepository,
@@ -19,19 +19,7 @@ from services.booking.domain.calendar import Claims
 from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec
 from services.booking.domain.model import Booking, Status
 from shared.events import LocationPublished, Payload, ResourcePublished, TherapistPublished, TreatmentPublished
-
-
-class FixedClock:
-    """A clock that says what the test tells it."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, by: timedelta) -> None:
-        self._now += by
+from tests.support.clock import FixedClock
 
 
 class FakeRepository(AbstractRepository):

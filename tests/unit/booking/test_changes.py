@@ -13,8 +13,9 @@ from services.booking.domain.model import Status
 from services.booking.service_layer import changes, gauges
 from services.booking.service_layer.availability import AvailabilityQuery, availability
 from shared.events import BookingCancelled, BookingRescheduled
+from tests.support.clock import FixedClock
 from tests.unit.booking.conftest import CUPPING, NECK, NOW, RULES, TUESDAY, ask, at, book
-from tests.unit.booking.fakes import FakeRepository, FixedClock
+from tests.unit.booking.fakes import FakeRepository
 
 POLICY = changes.CancellationPolicy(RULES, free_until=timedelta(hours=24))
 

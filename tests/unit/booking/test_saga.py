@@ -7,8 +7,9 @@ from datetime import timedelta
 from services.booking.domain.model import Status
 from services.booking.service_layer import saga
 from shared.events import BookingConfirmed, BookingRejected, ResourcePublished
+from tests.support.clock import FixedClock
 from tests.unit.booking.conftest import RULES, TUESDAY, ask, at, book, publish
-from tests.unit.booking.fakes import FakeRepository, FixedClock
+from tests.unit.booking.fakes import FakeRepository
 
 
 def test_reserving_then_assigning_confirms_with_a_room_a_kit_and_a_therapist(repository: FakeRepository) -> None:

@@ -11,7 +11,8 @@ from services.notifications.domain.messages import MailSettings
 from services.notifications.service_layer import catalog_copy
 from shared.events import Envelope, LocationPublished, TreatmentPublished
 from tests.integration.notifications.story import CUPPING, MAIN, berlin
-from tests.unit.notifications.fakes import FakeRepository, FixedClock, MailServer
+from tests.support.clock import FixedClock
+from tests.unit.notifications.fakes import FakeRepository, MailServer
 
 MAIL = MailSettings(domain="clinic.example", sender="bookings@clinic.example", clinic_name="The Clinic")
 MONDAY_6PM = berlin(30, 18, month=11)

@@ -6,26 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from services.notifications.adapters.mailer import PermanentFailure, TransientFailure
 from services.notifications.adapters.repository import AbstractRepository, Transactions
 from services.notifications.domain.messages import Delivery, DeliveryStatus, Mail, Outcome, OwedMessage
 from services.notifications.domain.visit import ACTIVE, LocationCopy, TreatmentCopy, Visit
-
-
-@dataclass
-class FixedClock:
-    """Stands still at `at` until the test moves it."""
-
-    at: datetime
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, by: timedelta) -> None:
-        self.at += by
 
 
 class FakeRepository(AbstractRepository):

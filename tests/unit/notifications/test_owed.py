@@ -20,8 +20,9 @@ from tests.integration.notifications.story import (
     rejected,
     rescheduled,
 )
+from tests.support.clock import FixedClock
 from tests.unit.notifications.conftest import MAIL
-from tests.unit.notifications.fakes import FakeRepository, FixedClock
+from tests.unit.notifications.fakes import FakeRepository
 
 HANDLERS = {
     "booking.confirmed": owed.on_booking_confirmed,

@@ -7,8 +7,9 @@ from datetime import timedelta
 from services.notifications.service_layer import reminders
 from services.notifications.service_layer.reminders import ReminderWindows
 from tests.integration.notifications.story import ANNA, BEN, JONAS, LENA, MARIA, TUESDAY_2PM, berlin, confirmed
+from tests.support.clock import FixedClock
 from tests.unit.notifications.conftest import MAIL, MONDAY_6PM
-from tests.unit.notifications.fakes import FakeRepository, FixedClock
+from tests.unit.notifications.fakes import FakeRepository
 from tests.unit.notifications.test_owed import hear
 
 WINDOWS = ReminderWindows(hours=24, short_hours=2)
@@ -51,7 +52,7 @@ def test_the_short_reminder_goes_only_to_clients_who_asked(repo: FakeRepository,
     hear(repo, clock, confirmed(TUESDAY_2PM, client=JONAS, therapist=BEN))
     reminders.owe_reminders(repo, WINDOWS, MAIL, clock)
 
-    clock.at = TUESDAY_2PM - timedelta(minutes=90)
+    clock.instant = TUESDAY_2PM - timedelta(minutes=90)
     reminders.owe_reminders(repo, WINDOWS, MAIL, clock)
 
     assert sorted(reminded(repo)) == [
@@ -71,11 +72,11 @@ def test_day_schedules_are_owed_from_the_local_morning_hour_one_per_therapist(
     hear(repo, clock, confirmed(berlin(1, 11), client=LENA, therapist=BEN))
     hear(repo, clock, confirmed(berlin(2, 10), client=MARIA, therapist=ANNA))  # Wednesday's
 
-    clock.at = berlin(1, 6, 59)
+    clock.instant = berlin(1, 6, 59)
     assert reminders.owe_day_schedules(repo, 7, MAIL, clock) == 0
-    clock.at = berlin(1, 7)
+    clock.instant = berlin(1, 7)
     assert reminders.owe_day_schedules(repo, 7, MAIL, clock) == 2
-    clock.at = berlin(1, 9, 15)
+    clock.instant = berlin(1, 9, 15)
     assert reminders.owe_day_schedules(repo, 7, MAIL, clock) == 0
 
     schedules = {r.recipient: r for r in repo.deliveries() if r.kind == "therapist_day_schedule"}

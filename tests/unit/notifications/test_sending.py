@@ -10,8 +10,9 @@ import pytest
 from services.notifications.domain.messages import Delivery, RetryPolicy
 from services.notifications.service_layer.sending import STUCK_AFTER, MailRoom, send_due
 from tests.integration.notifications.story import ANNA, MARIA, TUESDAY_2PM, confirmed, rejected
+from tests.support.clock import FixedClock
 from tests.unit.notifications.conftest import MAIL
-from tests.unit.notifications.fakes import FakeRepository, FixedClock, MailServer
+from tests.unit.notifications.fakes import FakeRepository, MailServer
 from tests.unit.notifications.test_owed import hear
 
 RETRY = RetryPolicy(base_seconds=60, max_attempts=3)

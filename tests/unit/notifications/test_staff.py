@@ -11,8 +11,9 @@ from services.notifications.domain.exceptions import AlreadyGoingOut, UnknownBoo
 from services.notifications.domain.messages import Kind
 from services.notifications.service_layer import staff
 from tests.integration.notifications.story import MARIA, confirmed
+from tests.support.clock import FixedClock
 from tests.unit.notifications.conftest import MAIL
-from tests.unit.notifications.fakes import FakeRepository, FixedClock
+from tests.unit.notifications.fakes import FakeRepository
 from tests.unit.notifications.test_owed import hear
 
 
