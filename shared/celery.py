@@ -72,6 +72,7 @@ def producer(name: str, settings: BaseServiceSettings) -> Publish:
     return publisher(make_celery(name, settings))
 
 
+# Six parameters: each is one way the three services' workers differ; the last two are optional.
 def register_messaging(
     app: Celery,
     outbox: Outbox,

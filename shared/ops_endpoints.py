@@ -40,6 +40,7 @@ class _FromDatabase(Collector):
                 yield family
 
 
+# Six parameters: what /ready and /metrics read differs per service; gauges are optional.
 def install_ops(
     app: FastAPI,
     service: str,
