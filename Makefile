@@ -25,14 +25,16 @@ test: install  ## everything CI runs: lint, architecture contracts, unit, integr
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
-# A Saturday, and the days Europe's clocks go forward and back; each is a weekday forever, so fixed dates do.
+# A Saturday, and the Sundays Europe's clocks go forward and back (a date keeps its weekday: fixed dates do).
 TEST_DATES ?= 2026-12-05T10:00:00 2027-03-28T10:00:00 2027-10-31T10:00:00
 
+# tests/faketime/sitecustomize.py mends time.sleep under faketime (it says why).
 test-dates: install  ## the suite again with the whole process tree's clock moved to each of TEST_DATES (faketime)
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	for day in $(TEST_DATES); do \
 		echo "== the suite on $$day"; \
-		FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$$day" $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
+		PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 \
+			faketime "$$day" $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
 	done
 
 lint: install

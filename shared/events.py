@@ -7,10 +7,11 @@ beside the old one until every consumer has moved. Consumers ignore fields they 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.clock import system_clock
 
 
 class Payload(BaseModel):
@@ -32,7 +33,7 @@ class Envelope(BaseModel):
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     type: str
     version: int
-    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: AwareDatetime = Field(default_factory=system_clock.now)
     correlation_id: str
     payload: dict[str, Any]
 
@@ -64,8 +65,8 @@ class WeeklyHours(BaseModel):
 
 class TimeOff(BaseModel):
     model_config = ConfigDict(frozen=True)
-    start: datetime
-    end: datetime
+    start: AwareDatetime  # a naive time on the wire is refused, never guessed
+    end: AwareDatetime
     note: str = ""
 
 
@@ -157,8 +158,8 @@ class BookingRequested(Payload):
     TYPE: ClassVar[str] = "booking.requested"
     booking_id: str
     treatment: str
-    start: datetime
-    end: datetime
+    start: AwareDatetime
+    end: AwareDatetime
 
 
 class ResourcesReserved(Payload):
@@ -178,8 +179,8 @@ class BookingConfirmed(Payload):
     treatment: str
     treatment_name: str
     duration_minutes: int
-    start: datetime
-    end: datetime
+    start: AwareDatetime
+    end: AwareDatetime
     timezone: str
     location: str
     resources: dict[str, str]
@@ -195,7 +196,7 @@ class BookingRescheduled(BookingConfirmed):
     """Emitted when a confirmed booking moved to a new slot (already held); the old slot is free again."""
 
     TYPE: ClassVar[str] = "booking.rescheduled"
-    previous_start: datetime
+    previous_start: AwareDatetime
 
 
 class BookingCancelled(Payload):
@@ -207,7 +208,7 @@ class BookingCancelled(Payload):
     booking_version: int
     treatment: str
     treatment_name: str
-    start: datetime
+    start: AwareDatetime
     timezone: str
     by_clinic: bool
     late: bool
@@ -233,7 +234,7 @@ class BookingRejected(Payload):
     booking_version: int
     treatment: str
     treatment_name: str
-    start: datetime
+    start: AwareDatetime
     timezone: str
     reason: str
     client: ClientContact

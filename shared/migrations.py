@@ -36,7 +36,8 @@ def run_migrations(metadata: MetaData) -> None:
     engine.dispose()
 
 
-# The outbox and inbox tables of `shared.outbox`, written once for every service's migrations.
+# The outbox and inbox tables of `shared.outbox`, written once for every service's migrations. Published
+# revisions call these: never change what one does; a new schema change is a new helper and a new revision.
 
 
 def create_outbox_tables() -> None:

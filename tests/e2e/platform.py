@@ -82,7 +82,7 @@ def start_platform(
         NOTIFICATIONS_RETRY_BASE_SECONDS="1",
         BOOKING_STALE_PENDING_SECONDS="20",
         BOOKING_URL=f"http://127.0.0.1:{booking_port}",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),  # make test-dates adds one
         **{f"{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
     )
     logs = workdir / "logs"
