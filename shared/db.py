@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
@@ -75,6 +76,7 @@ def make_engine(url: str) -> Engine:
 
 
 SessionFactory = sessionmaker[Session]
+Repo = TypeVar("Repo")
 
 
 def make_session_factory(engine: Engine, read_only: bool = False) -> SessionFactory:
@@ -88,6 +90,20 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+def transactions(
+    factory: SessionFactory, repository: Callable[[Session], Repo]
+) -> Callable[[], AbstractContextManager[Repo]]:
+    """Open `repository(session)` on a transaction of its own at each call: committed when the block
+    ends, rolled back on any exception (for use cases that run several short transactions)."""
+
+    @contextmanager
+    def open_one() -> Iterator[Repo]:
+        with transaction(factory) as session:
+            yield repository(session)
+
+    return open_one
 
 
 class Database:

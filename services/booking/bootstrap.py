@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.booking.adapters.repository import OpenRepository, sql_transactions
+from services.booking.adapters.repository import SqlRepository, Transactions
 from services.booking.config import BookingSettings
 from services.booking.domain.calendar import BookingRules
 from shared.celery import producer
 from shared.clock import Clock, system_clock
-from shared.db import Database
+from shared.db import Database, transactions
 from shared.outbox import Publish
 
 
@@ -24,9 +24,9 @@ class Wiring:
     publish: Publish
     rules: BookingRules  # where a location's catalog entry says nothing
 
-    def transactions(self) -> OpenRepository:
+    def transactions(self) -> Transactions:
         """Repositories each on a transaction of their own, in the booking database."""
-        return sql_transactions(self.database.session_factory(), self.clock)
+        return transactions(self.database.session_factory(), lambda session: SqlRepository(session, self.clock))
 
 
 def default_rules(settings: BookingSettings) -> BookingRules:

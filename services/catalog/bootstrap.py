@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.catalog.adapters.repository import SqlRepository
 from services.catalog.config import CatalogSettings
 from shared.clock import Clock, system_clock
-from shared.db import Database, transaction
+from shared.db import Database, transactions
 
 
 @dataclass(frozen=True)
@@ -23,11 +22,9 @@ class Wiring:
     def repository(self, session: Session) -> SqlRepository:
         return SqlRepository(session, self.clock)
 
-    @contextmanager
-    def unit_of_work(self) -> Iterator[SqlRepository]:
+    def unit_of_work(self) -> AbstractContextManager[SqlRepository]:
         """A repository in one transaction: committed when the block ends, rolled back on an exception."""
-        with transaction(self.database.session_factory()) as session:
-            yield self.repository(session)
+        return transactions(self.database.session_factory(), self.repository)()
 
 
 def bootstrap(settings: CatalogSettings | None = None, clock: Clock = system_clock) -> Wiring:

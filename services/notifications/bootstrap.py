@@ -10,13 +10,13 @@ from email.utils import parseaddr
 import httpx
 
 from services.notifications.adapters import mailer
-from services.notifications.adapters.repository import Transactions, sql_transactions
+from services.notifications.adapters.repository import SqlRepository, Transactions
 from services.notifications.config import NotificationSettings
 from services.notifications.domain.messages import Mail, MailSettings, RetryPolicy
 from services.notifications.service_layer.reminders import ReminderWindows
 from services.notifications.service_layer.sending import Alternatives, MailRoom, Send
 from shared.clock import Clock, system_clock
-from shared.db import Database
+from shared.db import Database, transactions
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Wiring:
     def transactions(self) -> Transactions:
         """A repository per short transaction (the session factory is looked up now: a forked worker
         child builds its own)."""
-        return sql_transactions(self.database.session_factory())
+        return transactions(self.database.session_factory(), SqlRepository)
 
     @property
     def mailroom(self) -> MailRoom:

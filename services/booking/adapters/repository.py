@@ -6,8 +6,8 @@ change committed)."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,6 @@ from services.booking.domain.calendar import Claims
 from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec, WeeklyHours
 from services.booking.domain.model import Booking, Client, Status
 from shared.clock import Clock, system_clock
-from shared.db import SessionFactory, transaction
 from shared.events import LocationPublished, Payload, ResourcePublished, TherapistPublished, TreatmentPublished
 from shared.replica import upsert_by_revision
 
@@ -113,7 +112,7 @@ class AbstractRepository(abc.ABC):
         """Record an event to publish; it leaves only if this transaction commits."""
 
 
-OpenRepository = Callable[[], AbstractContextManager[AbstractRepository]]
+Transactions = Callable[[], AbstractContextManager[AbstractRepository]]
 """Opens a repository on a transaction of its own: committed when the block ends, rolled back on error."""
 
 
@@ -330,17 +329,6 @@ class SqlRepository(AbstractRepository):
 
     def announce(self, event: Payload, correlation_id: str) -> None:
         orm.outbox.add(self.session, event, correlation_id)
-
-
-def sql_transactions(factory: SessionFactory, clock: Clock = system_clock) -> OpenRepository:
-    """Repositories each on a transaction of its own, from `factory`'s sessions."""
-
-    @contextmanager
-    def open_repository() -> Iterator[AbstractRepository]:
-        with transaction(factory) as session:
-            yield SqlRepository(session, clock)
-
-    return open_repository
 
 
 def _booking(row: Any) -> Booking:

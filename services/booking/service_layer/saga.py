@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import datetime
 
-from services.booking.adapters.repository import AbstractRepository, OpenRepository
+from services.booking.adapters.repository import AbstractRepository, Transactions
 from services.booking.domain.calendar import BookingRules
 from services.booking.domain.catalog import TreatmentSpec
 from services.booking.domain.exceptions import InvalidRequest
@@ -126,7 +126,7 @@ def on_resources_reserved(repository: AbstractRepository, event: Envelope, defau
     assign_therapist(repository, event.open(ResourcesReserved).booking_id, defaults)
 
 
-def drive_stale(transactions: OpenRepository, older_than: datetime, defaults: BookingRules) -> int:
+def drive_stale(transactions: Transactions, older_than: datetime, defaults: BookingRules) -> int:
     """Move on every booking a lost message left pending, each step in a transaction of its own, so one
     that fails (and is logged) does not hold back the others; returns how many were settled."""
     with transactions() as repository:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from services.notifications.adapters.orm import appointment, cancellation, delivery, location_copy, treatment_copy
 from services.notifications.domain.messages import Delivery, DeliveryStatus, Outcome, OwedMessage
 from services.notifications.domain.visit import ACTIVE, LocationCopy, TreatmentCopy, Visit
-from shared.db import SessionFactory, transaction
 from shared.replica import upsert_by_revision
 
 
@@ -233,14 +232,3 @@ class SqlRepository(AbstractRepository):
 
 
 Transactions = Callable[[], AbstractContextManager[AbstractRepository]]
-
-
-def sql_transactions(factory: SessionFactory) -> Transactions:
-    """A repository per short transaction: committed when the block ends, rolled back on any exception."""
-
-    @contextmanager
-    def one() -> Iterator[AbstractRepository]:
-        with transaction(factory) as session:
-            yield SqlRepository(session)
-
-    return one

@@ -29,13 +29,13 @@ from services.catalog.domain import seed
 from services.catalog.domain.model import Therapist
 from services.notifications.adapters import mailer
 from services.notifications.adapters.orm import delivery, outbox
-from services.notifications.adapters.repository import SqlRepository, sql_transactions
+from services.notifications.adapters.repository import SqlRepository
 from services.notifications.domain.messages import Delivery, Kind, Mail, MailSettings, RetryPolicy
 from services.notifications.service_layer import catalog_copy, owed, reminders, sending
 from services.notifications.service_layer.reminders import ReminderWindows
 from services.notifications.service_layer.sending import MailRoom
 from shared.clock import system_clock
-from shared.db import SessionFactory, transaction
+from shared.db import SessionFactory, transaction, transactions
 from shared.events import (
     BookingCancelled,
     BookingConfirmed,
@@ -344,7 +344,7 @@ class Clinic:
         """The scheduler's send_due: every due message, tiny retry delays so a retry is due at once."""
         retry = RetryPolicy(base_seconds=0.001, max_attempts=max_attempts)
         room = MailRoom(send or self.send, self.settings, retry, self.clock, self.alternatives)
-        return sending.send_due(sql_transactions(self.factory), room, **options)
+        return sending.send_due(transactions(self.factory, SqlRepository), room, **options)
 
     def sweep_until_settled(self, max_attempts: int = 5) -> None:
         """Sweep until nothing is queued or sending (a retry may be due a millisecond from now)."""

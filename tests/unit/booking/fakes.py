@@ -147,5 +147,5 @@ class FakeRepository(AbstractRepository):
 
     @contextmanager
     def transaction(self) -> Iterator[AbstractRepository]:
-        """What `OpenRepository` gives a handler that opens its own transactions (no rollback here)."""
+        """What `Transactions` gives a handler that opens its own transactions (no rollback here)."""
         yield self
