@@ -7,7 +7,7 @@ beside the old one until every consumer has moved. Consumers ignore fields they 
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -70,6 +70,38 @@ class TimeOff(BaseModel):
     note: str = ""
 
 
+class Price(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    amount: str = Field(pattern=r"^\d{1,6}(\.\d{2})?$", description="decimal, e.g. 89.00")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")
+
+
+Outcome = Literal["ok", "review", "refer"]
+"""What an intake answer means: go ahead; a therapist looks first (`needs_review`); do not book, see a doctor."""
+
+
+class AnswerOption(BaseModel):
+    """One answer a yes/no or choice question allows (yes/no questions have the values `yes` and `no`)."""
+
+    model_config = ConfigDict(frozen=True)
+    value: str
+    label: dict[str, str]  # per language: {"en": ..., "de": ...}
+    outcome: Outcome = "ok"
+    advice: dict[str, str] = {}  # per language: what the client is told when this answer refers or holds
+
+
+class Question(BaseModel):
+    """One intake question; a text question's non-empty answer has `answered_outcome`."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str
+    kind: Literal["yes_no", "choice", "text"]
+    text: dict[str, str]  # per language
+    options: list[AnswerOption] = []
+    required: bool = True
+    answered_outcome: Outcome = "ok"
+
+
 class TreatmentPublished(Payload):
     """Emitted by catalog when a treatment is created or changed, and on resync; booking and
     notifications keep their own copy. `revision` grows with every change: older copies are ignored."""
@@ -86,7 +118,24 @@ class TreatmentPublished(Payload):
     what_to_expect: list[str] = []
     preparation: list[str] = []
     aftercare: list[str] = []
-    translations: dict[str, dict[str, Any]] = {}  # per language: name, summary, what_to_expect, preparation, aftercare
+    translations: dict[str, dict[str, Any]] = {}  # per language: name, summary, ..., faq
+    areas: list[str] = []  # body-area codes it helps (catalog's vocabulary)
+    complaints: list[str] = []  # complaint codes it helps
+    price: Price | None = None
+    faq: list[dict[str, str]] = []  # [{"question": ..., "answer": ...}] in English
+    active: bool = True
+
+
+class QuestionnairePublished(Payload):
+    """Emitted by catalog when a treatment's intake questionnaire is created or changed, and on resync.
+    `revision` is the questionnaire's version: a booking records the version its client answered.
+    `alternative` is the treatment offered when a therapist declines after review."""
+
+    TYPE: ClassVar[str] = "catalog.questionnaire_published"
+    treatment: str
+    revision: int
+    questions: list[Question]
+    alternative: str | None = None
     active: bool = True
 
 
@@ -190,6 +239,46 @@ class BookingConfirmed(Payload):
     therapist_email: str
     client: ClientContact
     short_reminder: bool = False  # the client also wants a reminder shortly before the visit
+    screened: bool = False  # the client answered an intake questionnaire (the reminder asks again)
+    after_review: bool = False  # a therapist approved the answers: the confirmation says so
+
+
+class BookingHeldForReview(BookingConfirmed):
+    """Emitted when intake answers need a therapist's look: room, kit and therapist stay held, the
+    booking is `needs_review` until staff approve (booking.confirmed) or decline (booking.declined).
+    `again`: a confirmed booking's updated answers put it back into review. Never carries the answers."""
+
+    TYPE: ClassVar[str] = "booking.held_for_review"
+    again: bool = False
+
+
+class BookingDeclined(Payload):
+    """Emitted when staff decline a booking after review, or the review deadline passed (`automatic`);
+    every claim is released. `alternative` is a treatment the client may book instead."""
+
+    TYPE: ClassVar[str] = "booking.declined"
+    booking_id: str
+    booking_version: int
+    treatment: str
+    treatment_name: str
+    start: AwareDatetime
+    timezone: str
+    location: str
+    reason: str
+    automatic: bool = False
+    alternative: str | None = None
+    therapist_code: str | None = None
+    client: ClientContact
+
+
+class AnswersChanged(Payload):
+    """Emitted when a booking's intake answers are given again or erased: the outcome only, never the answers."""
+
+    TYPE: ClassVar[str] = "booking.answers_changed"
+    booking_id: str
+    questionnaire_version: int | None
+    outcome: Outcome | None  # None: erased
+    erased: bool = False
 
 
 class BookingRescheduled(BookingConfirmed):
@@ -248,6 +337,7 @@ EVENT_TYPES: dict[str, type[Payload]] = {
         ResourcePublished,
         TherapistPublished,
         LocationPublished,
+        QuestionnairePublished,
         CatalogResyncRequested,
         BookingRequested,
         ResourcesReserved,
@@ -256,5 +346,8 @@ EVENT_TYPES: dict[str, type[Payload]] = {
         BookingRescheduled,
         BookingCancelled,
         BookingClosed,
+        BookingHeldForReview,
+        BookingDeclined,
+        AnswersChanged,
     )
 }
