@@ -70,7 +70,8 @@ def install_common(
 
     def _domain_error(_request: Request, error: Exception) -> JSONResponse:
         code = next(code for kind, code in (errors or {}).items() if isinstance(error, kind))
-        return JSONResponse(status_code=code, content={"detail": str(error)})
+        # An error may add fields a page acts on (e.g. a screening's advice) beside the message.
+        return JSONResponse(status_code=code, content={"detail": str(error), **getattr(error, "extra", {})})
 
     for kind in errors or {}:
         app.add_exception_handler(kind, _domain_error)

@@ -13,4 +13,7 @@ class BookingSettings(BaseServiceSettings):
     free_cancellation_hours: int = Field(24, alias="BOOKING_FREE_CANCELLATION_HOURS", ge=0)
     # A booking still pending after this long is driven on (or rejected) by the scheduler.
     stale_pending_seconds: int = Field(60, alias="BOOKING_STALE_PENDING_SECONDS", gt=0)
-
+    # A booking still waiting for a therapist's review this long before its start is declined.
+    review_deadline_minutes: int = Field(60, alias="BOOKING_REVIEW_DEADLINE_MINUTES", ge=0)
+    # Intake (health) answers are erased this long after the visit.
+    answers_retention_days: int = Field(90, alias="BOOKING_ANSWERS_RETENTION_DAYS", ge=0)

@@ -43,6 +43,8 @@ booking = Table(
     Column("requested_therapist", String(64), nullable=True),
     Column("late_cancellation", Boolean, nullable=True),
     Column("reason", Text, nullable=True),
+    Column("screening", String(8), nullable=True),  # the intake answers' outcome, never the answers
+    Column("questionnaire_version", Integer, nullable=True),
     Column("correlation_id", String(64), nullable=False),
     # A client's retry with the same Idempotency-Key finds this booking instead of making a second one.
     Column("idempotency_key", String(100), nullable=True, unique=True),
@@ -63,6 +65,18 @@ claim = Table(
     Column("booking_id", String(36), ForeignKey("booking.id"), nullable=False, index=True),
 )
 Index("ix_claim_cell", claim.c.cell)
+
+# Health answers: the most sensitive data the platform holds. Only here, one row per booking, readable
+# with the booking's token or by staff, deleted a while after the visit or when the client asks.
+intake_answers = Table(
+    "intake_answers",
+    metadata,
+    Column("booking_id", String(36), ForeignKey("booking.id"), primary_key=True),
+    Column("questionnaire_version", Integer, nullable=False),
+    Column("outcome", String(8), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=False),
+)
 
 treatment_copy = Table(
     "treatment_copy",
@@ -114,5 +128,15 @@ location_copy = Table(
     Column("slot_grid_minutes", Integer, nullable=False),
     Column("min_notice_minutes", Integer, nullable=False),
     Column("max_advance_days", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+questionnaire_copy = Table(
+    "questionnaire_copy",
+    metadata,
+    Column("treatment", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("questions", JSON, nullable=False),
+    Column("alternative", String(64), nullable=True),
     Column("active", Boolean, nullable=False),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +20,19 @@ from services.booking.adapters import orm
 from services.booking.domain.calendar import Claims
 from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec, WeeklyHours
 from services.booking.domain.model import Booking, Client, Status
+from services.booking.domain.screening import Answer, Option, Outcome, Question, Questionnaire, Screening
 from shared.clock import Clock, system_clock
-from shared.events import LocationPublished, Payload, ResourcePublished, TherapistPublished, TreatmentPublished
+from shared.events import (
+    LocationPublished,
+    Payload,
+    QuestionnairePublished,
+    ResourcePublished,
+    TherapistPublished,
+    TreatmentPublished,
+)
 from shared.replica import upsert_by_revision
 
-CatalogEvent = TreatmentPublished | ResourcePublished | TherapistPublished | LocationPublished
+CatalogEvent = TreatmentPublished | ResourcePublished | TherapistPublished | LocationPublished | QuestionnairePublished
 
 
 class AbstractRepository(abc.ABC):
@@ -60,6 +69,27 @@ class AbstractRepository(abc.ABC):
     def oldest_pending(self) -> datetime | None:
         """When the oldest booking still pending was made."""
 
+    @abc.abstractmethod
+    def in_review(self, location: str | None = None, starting_before: datetime | None = None) -> list[Booking]:
+        """Bookings waiting for a therapist's review, by start."""
+
+    # ---- health answers: only here, never in an event
+
+    @abc.abstractmethod
+    def keep_answers(self, booking_id: str, screening: Screening) -> None:
+        """Store (or replace) a booking's intake answers."""
+
+    @abc.abstractmethod
+    def answers(self, booking_id: str) -> Screening | None: ...
+
+    @abc.abstractmethod
+    def erase_answers(self, booking_id: str) -> bool:
+        """Delete a booking's answers (and the request fingerprint made from them); False if none were kept."""
+
+    @abc.abstractmethod
+    def answered_visits_ended_before(self, moment: datetime, limit: int = 500) -> list[str]:
+        """Ids of bookings whose visit ended before `moment` and whose answers are still kept."""
+
     # ---- claims
 
     @abc.abstractmethod
@@ -91,6 +121,10 @@ class AbstractRepository(abc.ABC):
 
     @abc.abstractmethod
     def treatment(self, slug: str) -> TreatmentSpec | None: ...
+
+    @abc.abstractmethod
+    def questionnaire(self, treatment: str) -> Questionnaire | None:
+        """The treatment's active intake questionnaire, if it has one."""
 
     @abc.abstractmethod
     def treatment_slugs(self) -> list[str]:
@@ -150,6 +184,37 @@ def therapist_from(values: Mapping[str, Any]) -> Therapist:
     )
 
 
+def questionnaire_from(values: Mapping[str, Any]) -> Questionnaire:
+    return Questionnaire(
+        treatment=values["treatment"],
+        version=values["revision"],
+        questions=tuple(
+            Question(
+                code=q["code"],
+                kind=q["kind"],
+                text=dict(q["text"]),
+                options=tuple(
+                    Option(o["value"], dict(o["label"]), Outcome(o["outcome"]), dict(o.get("advice") or {}))
+                    for o in q.get("options") or []
+                ),
+                required=q.get("required", True),
+                answered_outcome=Outcome(q.get("answered_outcome", "ok")),
+            )
+            for q in values["questions"]
+        ),
+        alternative=values["alternative"],
+    )
+
+
+def answers_to_json(screening: Screening) -> list[dict[str, Any]]:
+    return [{**asdict(a), "outcome": a.outcome.value} for a in screening.answers]
+
+
+def screening_from(version: int, outcome: str, answers: list[dict[str, Any]], answered_at: datetime) -> Screening:
+    kept = tuple(Answer(**{**a, "outcome": Outcome(a["outcome"])}) for a in answers)
+    return Screening(version, Outcome(outcome), kept, answered_at=answered_at)
+
+
 def location_from(values: Mapping[str, Any]) -> LocationRow:
     return LocationRow(
         code=values["code"],
@@ -168,6 +233,7 @@ _COPIES: dict[type[Payload], tuple[Table, str]] = {
     ResourcePublished: (orm.resource_copy, "code"),
     TherapistPublished: (orm.therapist_copy, "code"),
     LocationPublished: (orm.location_copy, "code"),
+    QuestionnairePublished: (orm.questionnaire_copy, "treatment"),
 }
 
 
@@ -196,6 +262,8 @@ class SqlRepository(AbstractRepository):
             "requested_therapist": booking.requested_therapist,
             "late_cancellation": booking.late_cancellation,
             "reason": booking.reason,
+            "screening": booking.screening.value if booking.screening else None,
+            "questionnaire_version": booking.questionnaire_version,
             "correlation_id": booking.correlation_id,
             "updated_at": self.clock.now(),
         }
@@ -243,7 +311,7 @@ class SqlRepository(AbstractRepository):
         query = (
             select(orm.booking.c.therapist, func.count())
             .where(
-                orm.booking.c.status == Status.CONFIRMED.value,
+                orm.booking.c.status.in_((Status.CONFIRMED.value, Status.NEEDS_REVIEW.value)),
                 orm.booking.c.start_at >= day_start,
                 orm.booking.c.start_at < day_end,
             )
@@ -258,6 +326,48 @@ class SqlRepository(AbstractRepository):
     def oldest_pending(self) -> datetime | None:
         query = select(func.min(orm.booking.c.created_at)).where(orm.booking.c.status == Status.PENDING.value)
         return self.session.execute(query).scalar()
+
+    def in_review(self, location: str | None = None, starting_before: datetime | None = None) -> list[Booking]:
+        query = select(orm.booking).where(orm.booking.c.status == Status.NEEDS_REVIEW.value)
+        if location is not None:
+            query = query.where(orm.booking.c.location == location)
+        if starting_before is not None:
+            query = query.where(orm.booking.c.start_at < starting_before)
+        return [_booking(row) for row in self.session.execute(query.order_by(orm.booking.c.start_at))]
+
+    def keep_answers(self, booking_id: str, screening: Screening) -> None:
+        values = {
+            "questionnaire_version": screening.version,
+            "outcome": screening.outcome.value,
+            "answers": answers_to_json(screening),
+            "answered_at": self.clock.now(),
+        }
+        table = orm.intake_answers
+        if self.session.execute(update(table).where(table.c.booking_id == booking_id).values(**values)).rowcount:
+            return
+        self.session.execute(insert(table).values(booking_id=booking_id, **values))
+
+    def answers(self, booking_id: str) -> Screening | None:
+        table = orm.intake_answers
+        row = self.session.execute(select(table).where(table.c.booking_id == booking_id)).first()
+        return screening_from(row.questionnaire_version, row.outcome, row.answers, row.answered_at) if row else None
+
+    def erase_answers(self, booking_id: str) -> bool:
+        table = orm.intake_answers
+        erased = self.session.execute(delete(table).where(table.c.booking_id == booking_id)).rowcount
+        # The fingerprint of the request that made the booking hashes its answers too: it goes with them.
+        self.session.execute(update(orm.booking).where(orm.booking.c.id == booking_id).values(request_fingerprint=None))
+        return bool(erased)
+
+    def answered_visits_ended_before(self, moment: datetime, limit: int = 500) -> list[str]:
+        query = (
+            select(orm.intake_answers.c.booking_id)
+            .join(orm.booking, orm.booking.c.id == orm.intake_answers.c.booking_id)
+            .where(orm.booking.c.end_at < moment)
+            .order_by(orm.booking.c.end_at)
+            .limit(limit)
+        )
+        return list(self.session.execute(query).scalars())
 
     def try_claim(self, booking_id: str, kind: str, code: str, cells: Iterable[int]) -> bool:
         rows = [{"kind": kind, "code": code, "cell": cell, "booking_id": booking_id} for cell in cells]
@@ -311,6 +421,11 @@ class SqlRepository(AbstractRepository):
         row = self.session.execute(select(orm.treatment_copy).where(orm.treatment_copy.c.slug == slug)).first()
         return treatment_from(row._mapping) if row else None
 
+    def questionnaire(self, treatment: str) -> Questionnaire | None:
+        table = orm.questionnaire_copy
+        row = self.session.execute(select(table).where(table.c.treatment == treatment)).first()
+        return questionnaire_from(row._mapping) if row and row.active and row.questions else None
+
     def treatment_slugs(self) -> list[str]:
         query = select(orm.treatment_copy.c.slug).where(orm.treatment_copy.c.active.is_(True))
         return sorted(self.session.execute(query).scalars())
@@ -349,4 +464,6 @@ def _booking(row: Any) -> Booking:
         reason=row.reason,
         requested_therapist=row.requested_therapist,
         late_cancellation=row.late_cancellation,
+        screening=Outcome(row.screening) if row.screening else None,
+        questionnaire_version=row.questionnaire_version,
     )

@@ -7,21 +7,26 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from services.booking.domain.exceptions import IllegalTransition
+from services.booking.domain.screening import Outcome
 
 
 class Status(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
+    NEEDS_REVIEW = "needs_review"  # everything held; a therapist looks at the intake answers first
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    DECLINED = "declined"  # not approved after review (or not reviewed in time); everything released
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.PENDING: frozenset({Status.CONFIRMED, Status.REJECTED, Status.CANCELLED}),
-    Status.CONFIRMED: frozenset({Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW}),
+    Status.PENDING: frozenset({Status.CONFIRMED, Status.NEEDS_REVIEW, Status.REJECTED, Status.CANCELLED}),
+    Status.NEEDS_REVIEW: frozenset({Status.CONFIRMED, Status.DECLINED, Status.CANCELLED}),
+    Status.CONFIRMED: frozenset({Status.NEEDS_REVIEW, Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW}),
     Status.REJECTED: frozenset(),
+    Status.DECLINED: frozenset(),
     Status.CANCELLED: frozenset(),
     Status.COMPLETED: frozenset(),
     Status.NO_SHOW: frozenset(),
@@ -54,6 +59,8 @@ class Booking:
     location: str = "main"
     short_reminder: bool = False
     late_cancellation: bool | None = None
+    screening: Outcome | None = None  # the intake answers' outcome; None: the treatment asks nothing
+    questionnaire_version: int | None = None
 
     def _move(self, to: Status) -> None:
         if to not in TRANSITIONS[self.status]:
@@ -68,8 +75,31 @@ class Booking:
         self.resources = dict(resources)
 
     def confirm(self, therapist: str) -> None:
-        self._move(Status.CONFIRMED)
+        """The saga's last step: confirmed, or held for review when the answers ask for a therapist's look."""
+        self._move(Status.NEEDS_REVIEW if self.screening is Outcome.REVIEW else Status.CONFIRMED)
         self.therapist = therapist
+
+    def approve(self) -> None:
+        """A therapist looked at the answers: the held booking is confirmed."""
+        if self.status is not Status.NEEDS_REVIEW:
+            raise IllegalTransition(f"only a booking in review can be approved, this one is {self.status.value}")
+        self._move(Status.CONFIRMED)
+
+    def decline(self, reason: str) -> None:
+        self._move(Status.DECLINED)
+        self.reason = reason
+        self.resources = {}
+        self.therapist = None
+
+    def answered(self, outcome: Outcome, version: int, now: datetime) -> bool:
+        """New answers until the visit starts; True when they put a confirmed booking back into review."""
+        if self.status not in (Status.PENDING, Status.NEEDS_REVIEW, Status.CONFIRMED) or now >= self.start:
+            raise IllegalTransition("answers can be changed only before the visit, while it is booked")
+        self.screening, self.questionnaire_version = outcome, version
+        if self.status is Status.CONFIRMED and outcome is Outcome.REVIEW:
+            self._move(Status.NEEDS_REVIEW)
+            return True
+        return False
 
     def reject(self, reason: str) -> None:
         self._move(Status.REJECTED)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
@@ -23,16 +23,21 @@ from services.booking.domain.exceptions import (
     SlotUnavailable,
 )
 from services.booking.domain.model import Booking, Client
+from services.booking.domain.screening import Screening
 from services.booking.entrypoints.schemas import (
+    AnswerPublic,
+    AnswersPublic,
+    AnswersUpdate,
     Availability,
     BookingAccepted,
     BookingCreate,
     BookingPublic,
     DaySchedule,
+    DeclineRequest,
     RescheduleRequest,
 )
 from services.booking.service_layer import availability as availability_
-from services.booking.service_layer import changes, gauges
+from services.booking.service_layer import changes, gauges, intake
 from services.booking.service_layer.catalog_copy import display_names, location_rules
 from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common, is_staff
 from shared.ops_endpoints import install_ops
@@ -128,6 +133,8 @@ def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring) ->
         requested_therapist=booking.requested_therapist,
         reason=booking.reason,
         late_cancellation=booking.late_cancellation,
+        screening=booking.screening,
+        questionnaire_version=booking.questionnaire_version,
         version=booking.version,
     )
 
@@ -165,6 +172,7 @@ def create_booking(  # six parameters: FastAPI fills each from one part of the r
         therapist=body.therapist,
         location=body.location,
         short_reminder=body.reminder_2h,
+        answers=body.answers,
     )
     try:
         booking, token = changes.request_booking(repository, request, wiring.rules, wiring.clock.now(), idempotency)
@@ -221,6 +229,100 @@ def reschedule_booking(  # six parameters: FastAPI fills each from one part of t
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
     booking = _authorised(repository, booking_id, caller, lock=True)
     changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now())
+    background.add_task(relay_now, wiring)
+    return _public(repository, booking, wiring)
+
+
+@router.get("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
+def read_answers(booking_id: str, repository: ReadRepository, caller: CallerDep) -> AnswersPublic:
+    """The intake answers, for the booking's token or staff only; 404 once they are erased."""
+    booking = _authorised(repository, booking_id, caller)
+    screening = repository.answers(booking.id)
+    if screening is None:
+        raise NotFound("no intake answers are kept for this booking")
+    return _answers(booking, screening)
+
+
+@router.put("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
+def update_answers(  # six parameters: FastAPI fills each from one part of the request
+    booking_id: str,
+    body: AnswersUpdate,
+    repository: Repository,
+    wiring: WiringDep,
+    background: BackgroundTasks,
+    caller: CallerDep,
+) -> AnswersPublic:
+    """Answer again until the visit: `refer` is a 422 with advice and changes nothing; `review` puts a
+    confirmed booking back into review and tells the therapist."""
+    booking = _authorised(repository, booking_id, caller, lock=True)
+    screening = intake.give_answers(repository, booking, body.answers, wiring.clock.now(), wiring.rules)
+    background.add_task(relay_now, wiring)
+    return _answers(booking, screening)
+
+
+@router.delete("/bookings/{booking_id}/answers", status_code=status.HTTP_204_NO_CONTENT, tags=["intake"])
+def erase_answers(
+    booking_id: str, repository: Repository, wiring: WiringDep, background: BackgroundTasks, caller: CallerDep
+) -> None:
+    """Erase the intake answers now (they go anyway BOOKING_ANSWERS_RETENTION_DAYS after the visit)."""
+    booking = _authorised(repository, booking_id, caller, lock=True)
+    if not intake.erase(repository, booking):
+        raise NotFound("no intake answers are kept for this booking")
+    background.add_task(relay_now, wiring)
+
+
+def _answers(booking: Booking, screening: Screening) -> AnswersPublic:
+    return AnswersPublic(
+        booking_id=booking.id,
+        questionnaire_version=screening.version,
+        outcome=screening.outcome,
+        advice=list(screening.advice),
+        answered_at=screening.answered_at,
+        answers=[AnswerPublic(**asdict(answer)) for answer in screening.answers],
+    )
+
+
+class Review(BookingPublic):
+    client_name: str
+    answers: AnswersPublic | None
+
+
+@router.get("/reviews", response_model=list[Review], tags=["staff"], dependencies=[StaffOnly])
+def review_queue(
+    repository: ReadRepository,
+    wiring: WiringDep,
+    location: Annotated[str | None, Query(max_length=64, description="only this location")] = None,
+) -> list[Review]:
+    """Staff: bookings waiting for a therapist's look at their intake answers, soonest first."""
+    return [
+        Review(
+            **_public(repository, b, wiring).model_dump(),
+            client_name=b.client.name,
+            answers=_answers(b, found) if (found := repository.answers(b.id)) else None,
+        )
+        for b in repository.in_review(location)
+    ]
+
+
+@router.post("/bookings/{booking_id}/approve", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
+def approve_booking(
+    booking_id: str, repository: Repository, wiring: WiringDep, background: BackgroundTasks
+) -> BookingPublic:
+    """Staff: the answers were looked at; confirm the booking (the client gets their confirmation)."""
+    booking = changes.get_booking(repository, booking_id, None, lock=True)
+    intake.approve(repository, booking, wiring.rules)
+    background.add_task(relay_now, wiring)
+    return _public(repository, booking, wiring)
+
+
+@router.post("/bookings/{booking_id}/decline", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
+def decline_booking(  # five parameters: FastAPI fills each from one part of the request
+    booking_id: str, body: DeclineRequest, repository: Repository, wiring: WiringDep, background: BackgroundTasks
+) -> BookingPublic:
+    """Staff: not this treatment for this client. Everything is released; the client is told `reason`
+    and offered the questionnaire's alternative at free times."""
+    booking = changes.get_booking(repository, booking_id, None, lock=True)
+    intake.decline(repository, booking, body.reason, wiring.rules)
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring)
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from services.booking.domain.model import Status
+from services.booking.domain.screening import Outcome
 
 _NO_LINE_BREAKS = r"^[^\r\n]*$"
+Answers = Annotated[
+    dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=500)]], Field(max_length=40)
+]
 
 
 class ClientIn(BaseModel):
@@ -32,6 +36,39 @@ class BookingCreate(BaseModel):
     )
     location: str | None = Field(None, max_length=64, description="omit when the clinic has one location")
     reminder_2h: bool = Field(False, description="also send a short reminder 2 hours before the visit")
+    answers: Answers = Field(
+        default_factory=dict,
+        description="the treatment's intake questions (GET /questionnaires/{treatment} on the catalog): "
+        "question code -> answer (yes/no, an option's value, or text)",
+        examples=[{"blood_thinners": "no"}],
+    )
+
+
+class AnswersUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answers: Answers
+
+
+class AnswerPublic(BaseModel):
+    question: str
+    text: dict[str, str]
+    answer: str
+    label: dict[str, str]
+    outcome: Outcome
+
+
+class AnswersPublic(BaseModel):
+    booking_id: str
+    questionnaire_version: int
+    outcome: Outcome
+    advice: list[str] = Field(description="what the client is told about review answers, in their language")
+    answered_at: datetime | None
+    answers: list[AnswerPublic]
+
+
+class DeclineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=500, pattern=_NO_LINE_BREAKS, description="told to the client")
 
 
 class RescheduleRequest(BaseModel):
@@ -62,6 +99,8 @@ class BookingPublic(BaseModel):
     requested_therapist: str | None = None
     reason: str | None = None
     late_cancellation: bool | None = None
+    screening: Outcome | None = Field(None, description="the intake answers' outcome (never the answers)")
+    questionnaire_version: int | None = None
     version: int
 
 

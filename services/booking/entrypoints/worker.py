@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 from services.booking.adapters.orm import outbox
 from services.booking.adapters.repository import AbstractRepository, SqlRepository
 from services.booking.bootstrap import Wiring, bootstrap
-from services.booking.service_layer import catalog_copy, saga
+from services.booking.service_layer import catalog_copy, intake, saga
 from shared.celery import make_celery, register_messaging
 from shared.events import Envelope
 
 
 def create_worker(wiring: Wiring) -> Celery:
-    """Booking's Celery app on `wiring`: the saga's steps, the catalog copy, the outbox relay and the
-    sweep that moves on bookings a lost message left pending."""
+    """Booking's Celery app on `wiring`: the saga's steps, the catalog copy, the outbox relay, the
+    sweep that moves on bookings a lost message left pending, the review deadline and the erasure of
+    intake answers."""
     app = make_celery("booking", wiring.settings)
 
     def consumer(handle: Callable[[AbstractRepository, Envelope], None]) -> Callable[[Session, Envelope], None]:
@@ -39,6 +40,7 @@ def create_worker(wiring: Wiring) -> Celery:
             "booking.on_resource_published": consumer(catalog_copy.on_resource_published),
             "booking.on_therapist_published": consumer(catalog_copy.on_therapist_published),
             "booking.on_location_published": consumer(catalog_copy.on_location_published),
+            "booking.on_questionnaire_published": consumer(catalog_copy.on_questionnaire_published),
         },
         resync_catalog=True,
     )
@@ -49,6 +51,18 @@ def create_worker(wiring: Wiring) -> Celery:
         moved = saga.drive_stale(wiring.transactions(), older_than, wiring.rules)
         outbox.relay(wiring.database.session_factory(), wiring.publish)
         return moved
+
+    @app.task(name="booking.decline_unreviewed", ignore_result=True, shared=False)
+    def decline_unreviewed() -> int:
+        deadline = wiring.clock.now() + timedelta(minutes=wiring.settings.review_deadline_minutes)
+        declined = intake.decline_unreviewed(wiring.transactions(), deadline, wiring.rules)
+        outbox.relay(wiring.database.session_factory(), wiring.publish)
+        return declined
+
+    @app.task(name="booking.erase_answers", ignore_result=True, shared=False)
+    def erase_answers() -> int:
+        ended_before = wiring.clock.now() - timedelta(days=wiring.settings.answers_retention_days)
+        return intake.erase_expired(wiring.transactions(), ended_before)
 
     return app
 

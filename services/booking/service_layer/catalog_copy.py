@@ -11,7 +11,14 @@ from services.booking.adapters.repository import AbstractRepository
 from services.booking.domain.calendar import BookingRules
 from services.booking.domain.catalog import TreatmentSpec
 from services.booking.domain.exceptions import InvalidRequest
-from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
+from shared.events import (
+    Envelope,
+    LocationPublished,
+    QuestionnairePublished,
+    ResourcePublished,
+    TherapistPublished,
+    TreatmentPublished,
+)
 
 
 def on_treatment_published(repository: AbstractRepository, event: Envelope) -> None:
@@ -28,6 +35,10 @@ def on_location_published(repository: AbstractRepository, event: Envelope) -> No
 
 def on_therapist_published(repository: AbstractRepository, event: Envelope) -> None:
     repository.keep_copy(event.open(TherapistPublished))
+
+
+def on_questionnaire_published(repository: AbstractRepository, event: Envelope) -> None:
+    repository.keep_copy(event.open(QuestionnairePublished))
 
 
 def display_names(repository: AbstractRepository) -> dict[str, str]:

@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from services.booking.adapters.repository import AbstractRepository
@@ -21,6 +22,7 @@ from services.booking.domain.exceptions import (
     SlotUnavailable,
 )
 from services.booking.domain.model import Booking, Client, Status
+from services.booking.service_layer import intake
 from services.booking.service_layer.catalog_copy import check_open, location_rules, offered_treatment
 from services.booking.service_layer.holding import (
     Placement,
@@ -44,6 +46,7 @@ class BookingRequest:
     therapist: str | None = None  # None: any qualified therapist
     location: str | None = None  # None: the clinic's only location
     short_reminder: bool = False
+    answers: Mapping[str, str] = field(default_factory=dict)  # intake question code -> answer
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,12 @@ def request_booking(
     idempotency: tuple[str, str] | None = None,
 ) -> tuple[Booking, str]:
     """Store a pending booking and announce it; returns the booking and its access token (shown once).
+    Intake answers are screened first: a `refer` answer raises Referred and nothing is stored.
 
     With `idempotency` (the client's key, a fingerprint of its request) a concurrent twin that got
     there first raises AlreadyRequested; `replay` then answers with the twin's booking."""
     treatment = offered_treatment(repository, request.treatment)
+    screening = intake.screen_request(repository, treatment, request.answers, request.client.locale)
     rules = location_rules(repository, request.location, defaults)
     problem = rules.problem_with(request.start, now)
     if problem:
@@ -92,9 +97,13 @@ def request_booking(
         requested_therapist=request.therapist,
         location=rules.location,
         short_reminder=request.short_reminder,
+        screening=screening.outcome if screening else None,
+        questionnaire_version=screening.version if screening else None,
     )
     if not repository.add(booking, idempotency):
         raise AlreadyRequested("a request with this Idempotency-Key made a booking already")
+    if screening:
+        repository.keep_answers(booking.id, screening)
     repository.announce(
         BookingRequested(booking_id=booking.id, treatment=booking.treatment, start=booking.start, end=booking.end),
         booking.correlation_id,

@@ -140,4 +140,5 @@ def slot_facts(
         "therapist_email": therapist.email,
         "client": ClientContact(**asdict(booking.client)),
         "short_reminder": booking.short_reminder,
+        "screened": booking.questionnaire_version is not None,
     }

@@ -2,7 +2,9 @@
 
 The saga runs in workers, one step per event, each step in one transaction with the events it causes:
   booking.requested          -> reserve_resources: hold a room (and a cupping kit where needed)
-  booking.resources_reserved -> assign_therapist: hold a qualified therapist, confirm
+  booking.resources_reserved -> assign_therapist: hold a qualified therapist, confirm; or, when the
+                                client's intake answers ask for it, hold everything for a therapist's
+                                review (booking.held_for_review; service_layer/review.py goes on)
 A step that cannot get what it needs releases every claim of the booking and rejects it with a
 reason a person can read. Each step checks the booking's state first, so a repeated step is a no-op.
 Cancel, reschedule, complete and no-show (service_layer/changes.py) run in the API's transaction and
@@ -20,7 +22,7 @@ from services.booking.adapters.repository import AbstractRepository, Transaction
 from services.booking.domain.calendar import BookingRules
 from services.booking.domain.catalog import TreatmentSpec
 from services.booking.domain.exceptions import InvalidRequest
-from services.booking.domain.model import Booking
+from services.booking.domain.model import Booking, Status
 from services.booking.service_layer.catalog_copy import location_rules
 from services.booking.service_layer.holding import (
     Placement,
@@ -32,6 +34,7 @@ from services.booking.service_layer.holding import (
 )
 from shared.events import (
     BookingConfirmed,
+    BookingHeldForReview,
     BookingRejected,
     BookingRequested,
     ClientContact,
@@ -102,7 +105,8 @@ def reserve_resources(repository: AbstractRepository, booking_id: str, defaults:
 
 
 def assign_therapist(repository: AbstractRepository, booking_id: str, defaults: BookingRules) -> None:
-    """Saga step 2: hold a qualified, working, free therapist and confirm; else release and reject."""
+    """Saga step 2: hold a qualified, working, free therapist and confirm (or hold for review); else
+    release and reject."""
     placement = _step_ready(repository, booking_id, defaults, lambda b: b.awaiting_therapist)
     if placement is None:
         return
@@ -115,7 +119,8 @@ def assign_therapist(repository: AbstractRepository, booking_id: str, defaults: 
     booking.confirm(therapist)
     repository.save(booking)
     facts = slot_facts(repository, booking, treatment, rules)
-    repository.announce(BookingConfirmed(**facts), booking.correlation_id)
+    held = booking.status is Status.NEEDS_REVIEW
+    repository.announce(BookingHeldForReview(**facts) if held else BookingConfirmed(**facts), booking.correlation_id)
 
 
 def on_booking_requested(repository: AbstractRepository, event: Envelope, defaults: BookingRules) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 
 from services.booking.adapters.repository import (
     AbstractRepository,
     CatalogEvent,
     location_from,
+    questionnaire_from,
     resource_from,
     therapist_from,
     treatment_from,
@@ -18,7 +20,15 @@ from services.booking.adapters.repository import (
 from services.booking.domain.calendar import Claims
 from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec
 from services.booking.domain.model import Booking, Status
-from shared.events import LocationPublished, Payload, ResourcePublished, TherapistPublished, TreatmentPublished
+from services.booking.domain.screening import Questionnaire, Screening
+from shared.events import (
+    LocationPublished,
+    Payload,
+    QuestionnairePublished,
+    ResourcePublished,
+    TherapistPublished,
+    TreatmentPublished,
+)
 from tests.support.clock import FixedClock
 
 
@@ -34,6 +44,7 @@ class FakeRepository(AbstractRepository):
         self.idempotency: dict[str, tuple[str, str]] = {}  # key -> (booking id, fingerprint)
         self.claims: dict[tuple[str, str, int], str] = {}  # (kind, code, cell) -> booking id: the primary key
         self.copies: dict[tuple[type[Payload], str], dict[str, object]] = {}
+        self.kept_answers: dict[str, Screening] = {}
         self.announced: list[tuple[Payload, str]] = []
 
     # ---- bookings
@@ -67,7 +78,7 @@ class FakeRepository(AbstractRepository):
     def confirmed_per_therapist(self, day_start: datetime, day_end: datetime) -> dict[str, int]:
         load: dict[str, int] = {}
         for b in self.bookings.values():
-            if b.status is Status.CONFIRMED and b.therapist and day_start <= b.start < day_end:
+            if b.status in (Status.CONFIRMED, Status.NEEDS_REVIEW) and b.therapist and day_start <= b.start < day_end:
                 load[b.therapist] = load.get(b.therapist, 0) + 1
         return load
 
@@ -79,6 +90,33 @@ class FakeRepository(AbstractRepository):
 
     def oldest_pending(self) -> datetime | None:
         return min((self.made_at[b.id] for b in self.bookings.values() if b.status is Status.PENDING), default=None)
+
+    def in_review(self, location: str | None = None, starting_before: datetime | None = None) -> list[Booking]:
+        found = [
+            b
+            for b in self.bookings.values()
+            if b.status is Status.NEEDS_REVIEW and location in (None, b.location)
+            and (starting_before is None or b.start < starting_before)
+        ]  # fmt: skip
+        return [copy.deepcopy(b) for b in sorted(found, key=lambda b: b.start)]
+
+    # ---- health answers
+
+    def keep_answers(self, booking_id: str, screening: Screening) -> None:
+        self.kept_answers[booking_id] = replace(screening, advice=(), answered_at=self.clock.now())
+
+    def answers(self, booking_id: str) -> Screening | None:
+        return self.kept_answers.get(booking_id)
+
+    def erase_answers(self, booking_id: str) -> bool:
+        for key, (booking, _fingerprint) in list(self.idempotency.items()):
+            if booking == booking_id:
+                self.idempotency[key] = (booking, "")
+        return self.kept_answers.pop(booking_id, None) is not None
+
+    def answered_visits_ended_before(self, moment: datetime, limit: int = 500) -> list[str]:
+        ended = [i for i in self.kept_answers if self.bookings[i].end < moment]
+        return sorted(ended, key=lambda i: self.bookings[i].end)[:limit]
 
     # ---- claims
 
@@ -111,7 +149,7 @@ class FakeRepository(AbstractRepository):
     # ---- the catalog copy, as the catalog's events leave it
 
     def keep_copy(self, event: CatalogEvent) -> bool:
-        key = (type(event), getattr(event, "slug", None) or getattr(event, "code", ""))
+        key = (type(event), getattr(event, "slug", None) or getattr(event, "code", None) or event.treatment)
         held = self.copies.get(key)
         if held is not None and int(held["revision"]) >= event.revision:  # type: ignore[call-overload]
             return False
@@ -124,6 +162,10 @@ class FakeRepository(AbstractRepository):
     def treatment(self, slug: str) -> TreatmentSpec | None:
         values = self.copies.get((TreatmentPublished, slug))
         return treatment_from(values) if values else None
+
+    def questionnaire(self, treatment: str) -> Questionnaire | None:
+        values = self.copies.get((QuestionnairePublished, treatment))
+        return questionnaire_from(values) if values and values["active"] and values["questions"] else None
 
     def treatment_slugs(self) -> list[str]:
         return sorted(t["slug"] for t in self._copies(TreatmentPublished) if t["active"])  # type: ignore[misc]
