@@ -21,8 +21,8 @@ def _moment(value: Any) -> datetime:
 
 
 def double_bookings(engine: Engine) -> list[str]:
-    """Every pair of confirmed (or completed) bookings that hold one room, kit or therapist at overlapping
-    times, turnover buffers included; an empty list when the calendar is sound."""
+    """Every pair of live bookings (confirmed, held for review, completed) that hold one room, kit or
+    therapist at overlapping times, turnover buffers included; an empty list when the calendar is sound."""
     with engine.connect() as db:
         buffers = {
             row.slug: _json(row.buffer_minutes)
@@ -31,7 +31,7 @@ def double_bookings(engine: Engine) -> list[str]:
         rows = db.execute(
             text(
                 "SELECT id, treatment, start_at, end_at, resources, therapist FROM booking "
-                "WHERE status IN ('confirmed', 'completed', 'no_show')"
+                "WHERE status IN ('confirmed', 'needs_review', 'completed', 'no_show')"
             )
         ).all()
     held: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
@@ -52,20 +52,20 @@ def double_bookings(engine: Engine) -> list[str]:
 
 
 def claims_match_bookings(engine: Engine) -> list[str]:
-    """Claims belong only to live bookings, and every confirmed booking holds claims."""
+    """Claims belong only to live bookings, and every confirmed (or held for review) booking holds claims."""
     with engine.connect() as db:
         orphans = db.execute(
             text(
                 "SELECT DISTINCT c.booking_id, b.status FROM claim c JOIN booking b ON b.id = c.booking_id "
-                "WHERE b.status IN ('rejected', 'cancelled')"
+                "WHERE b.status IN ('rejected', 'cancelled', 'declined')"
             )
         ).all()
         unclaimed = db.execute(
             text(
-                "SELECT id FROM booking b WHERE status = 'confirmed' "
+                "SELECT id, status FROM booking b WHERE status IN ('confirmed', 'needs_review') "
                 "AND NOT EXISTS (SELECT 1 FROM claim c WHERE c.booking_id = b.id)"
             )
         ).all()
     return [f"{row.booking_id} is {row.status} but still holds claims" for row in orphans] + [
-        f"{row.id} is confirmed without claims" for row in unclaimed
+        f"{row.id} is {row.status} without claims" for row in unclaimed
     ]

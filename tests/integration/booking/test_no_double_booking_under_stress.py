@@ -1,5 +1,6 @@
-"""Many processes book, reschedule and cancel the same few slots at once; afterwards no room, kit or
-therapist is in two bookings at overlapping times, on SQLite and on PostgreSQL."""
+"""Many processes book, reschedule, cancel, approve and decline (after review of intake answers) the
+same few slots at once; afterwards no room, kit or therapist is in two bookings at overlapping times,
+on SQLite and on PostgreSQL, whether a booking is confirmed or held for review."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ from services.booking.adapters import orm
 from services.booking.adapters.repository import AbstractRepository, SqlRepository
 from services.booking.domain.exceptions import BookingError
 from services.booking.domain.model import Booking, Client, Status
-from services.booking.service_layer import changes, saga
+from services.booking.service_layer import catalog_copy, changes, intake, saga
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
+from shared.events import Envelope, QuestionnairePublished
+from tests.integration.booking.test_availability_property import THINNERS
 from tests.integration.booking.test_lifecycle import RULES
 from tests.support.clock import at, now, working_day
 from tests.support.invariants import claims_match_bookings, double_bookings
 
+QUESTIONNAIRE = QuestionnairePublished(treatment="back-leg-cupping", revision=1, questions=[THINNERS])
 PROCESSES = 4
 OPERATIONS = 30
 T = TypeVar("T")
@@ -52,20 +56,31 @@ def _cancel(repository: AbstractRepository, booking_id: str) -> None:
     changes.cancel(repository, _get(repository, booking_id), now(), policy, by_clinic=False)
 
 
+def _review(repository: AbstractRepository, booking_id: str, approve: bool) -> None:
+    booking = _get(repository, booking_id, lock=True)
+    if approve:
+        intake.approve(repository, booking, RULES)
+    else:
+        intake.decline(repository, booking, "not this time", RULES)
+
+
 def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
     rng = random.Random(seed)
     factory = make_session_factory(make_engine(url))
     mine: list[str] = []
     done: Counter[str] = Counter()
     for _ in range(OPERATIONS):
-        action = rng.choice(["book", "book", "reschedule", "cancel"]) if mine else "book"
+        action = rng.choice(["book", "book", "reschedule", "cancel", "approve", "decline"]) if mine else "book"
         try:
             if action == "book":
+                treatment = rng.choice(["back-leg-cupping", "back-leg-cupping", "back-neck"])
+                answers = {"blood_thinners": rng.choice(["yes", "no"])} if treatment == "back-leg-cupping" else {}
                 request = changes.BookingRequest(
-                    treatment=rng.choice(["back-leg-cupping", "back-leg-cupping", "back-neck"]),
+                    treatment=treatment,
                     start=rng.choice(slots),
                     client=Client(name="Stress Test", email=f"{uuid.uuid4().hex[:8]}@example.com"),
                     correlation_id="stress",
+                    answers=answers,  # "yes" holds the booking for review
                 )
                 booking, _ = _retrying(
                     factory, partial(changes.request_booking, request=request, defaults=RULES, now=now())
@@ -75,6 +90,10 @@ def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
                 mine.append(booking.id)
             elif action == "reschedule":
                 _retrying(factory, partial(_reschedule, booking_id=rng.choice(mine), start=rng.choice(slots)))
+            elif action == "approve":
+                _retrying(factory, partial(_review, booking_id=rng.choice(mine), approve=True))
+            elif action == "decline":
+                _retrying(factory, partial(_review, booking_id=rng.choice(mine), approve=False))
             else:
                 _retrying(factory, partial(_cancel, booking_id=mine.pop(rng.randrange(len(mine)))))
             done[action] += 1
@@ -83,13 +102,16 @@ def _client_process(url: str, seed: int, slots: list[datetime]) -> Counter[str]:
     return done
 
 
-def _get(repository: AbstractRepository, booking_id: str) -> Booking:
-    booking = repository.get(booking_id)
+def _get(repository: AbstractRepository, booking_id: str, lock: bool = False) -> Booking:
+    booking = repository.get(booking_id, lock)
     assert booking is not None
     return booking
 
 
 def test_processes_racing_for_the_same_slots_never_double_book(booking_factory: SessionFactory) -> None:
+    with transaction(booking_factory) as session:
+        event = Envelope.wrap(QUESTIONNAIRE, "stress")
+        catalog_copy.on_questionnaire_published(SqlRepository(session), event)
     url = booking_factory.kw["bind"].url.render_as_string(hide_password=False)
     day = working_day(5)
     slots = [at(day, 13), at(day, 13, 15), at(day, 13, 30), at(day, 14, 30)]
@@ -99,6 +121,7 @@ def test_processes_racing_for_the_same_slots_never_double_book(booking_factory: 
     totals = sum(results, Counter())
 
     engine = create_engine(url)
+    assert totals["approve"] + totals["decline"] > 0  # reviews were done in the race too
     assert double_bookings(engine) == []
     assert claims_match_bookings(engine) == []
     with transaction(booking_factory) as session:
