@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.catalog.domain.errors import CatalogError
+
 ROOM = "room"
 CUPPING_KIT = "cupping_kit"
 RESOURCE_KINDS = (ROOM, CUPPING_KIT)
@@ -15,10 +17,6 @@ THERAPIST = "therapist"
 CELL_MINUTES = 5
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")  # 24:00 ends a shift at midnight
-
-
-class CatalogError(ValueError):
-    """Catalog data that the clinic could not run on; the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,3 @@ def check_code(code: str, what: str) -> None:
 
 
 Entry = Treatment | Resource | Therapist | Location
-
-
-class UnknownEntry(CatalogError):
-    """Asked for an entry the catalog does not have."""

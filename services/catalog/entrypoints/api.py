@@ -10,16 +10,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from services.catalog.adapters.orm import outbox
 from services.catalog.adapters.repository import SqlRepository
 from services.catalog.bootstrap import Wiring, bootstrap
-from services.catalog.domain.model import (
-    CatalogError,
-    Location,
-    Resource,
-    Therapist,
-    TimeOff,
-    Treatment,
-    UnknownEntry,
-    WeeklyHours,
-)
+from services.catalog.domain.errors import CatalogError, UnknownEntry
+from services.catalog.domain.model import Location, Resource, Therapist, TimeOff, Treatment, WeeklyHours
 from services.catalog.entrypoints.schemas import (
     LocationCreate,
     LocationPublic,

@@ -8,7 +8,8 @@ from dataclasses import asdict, replace
 
 from services.catalog.adapters.repository import AbstractRepository
 from services.catalog.domain import seed
-from services.catalog.domain.model import Entry, Location, Resource, Therapist, TimeOff, Treatment, UnknownEntry
+from services.catalog.domain.errors import UnknownEntry
+from services.catalog.domain.model import Entry, Location, Resource, Therapist, TimeOff, Treatment
 from shared.events import Envelope, LocationPublished, ResourcePublished, TherapistPublished, TreatmentPublished
 
 

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from services.catalog.domain import seed
-from services.catalog.domain.model import CatalogError, Resource, TimeOff, UnknownEntry
+from services.catalog.domain.errors import CatalogError, UnknownEntry
+from services.catalog.domain.model import Resource, TimeOff
 from services.catalog.service_layer import entries
 from shared.events import ResourcePublished, TherapistPublished, TreatmentPublished
 from tests.unit.catalog.fakes import FakeRepository

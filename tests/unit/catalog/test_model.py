@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from services.catalog.domain import seed
+from services.catalog.domain.errors import CatalogError
 from services.catalog.domain.model import (
     CUPPING_KIT,
     ROOM,
-    CatalogError,
     Resource,
     Therapist,
     Treatment,
