@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,14 +56,22 @@ class CatalogApi:
             return int(conn.execute(select(func.count()).select_from(orm.outbox.outbox)).scalar_one())
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogApi]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('catalog-api') / 'catalog.db'}"
+@contextmanager
+def seeded_catalog(directory: Path) -> Iterator[CatalogApi]:
+    """The catalog's API on a migrated SQLite file in `directory`, with the starting catalog loaded."""
+    url = f"sqlite:///{directory / 'catalog.db'}"
     with service_database("catalog", url) as service:
         wiring = bootstrap(CatalogSettings(database_url=url, admin_api_key=service.staff_key))
         seeded = entries.load_seed(wiring.unit_of_work)
         with TestClient(create_app(wiring)) as client:
             yield CatalogApi(client=client, db=service.db, staff_key=service.staff_key, seeded=seeded, wiring=wiring)
+        wiring.database.reset()
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogApi]:
+    with seeded_catalog(tmp_path_factory.mktemp("catalog-api")) as api:
+        yield api
 
 
 def therapist(name: str = "Eva Brandt", **changes: Any) -> dict[str, Any]:
@@ -103,6 +113,19 @@ def test_anyone_sees_the_cupping_session_and_what_it_needs(catalog: CatalogApi) 
     assert set(cupping["required_skills"]) == {"medical_massage", "cupping"}
     assert cupping["buffer_minutes"]["cupping_kit"] == 30  # the kit is sterilised after each session
     assert cupping["revision"] == 1
+
+
+def test_anyone_sees_what_the_cupping_session_is_for_what_it_costs_and_its_faq(catalog: CatalogApi) -> None:
+    cupping = catalog.client.get("/treatments/back-leg-cupping").json()
+
+    assert {"lower_back", "calves", "feet"} <= set(cupping["areas"])
+    assert {"sciatica", "plantar_fasciitis"} <= set(cupping["complaints"])
+    assert cupping["price"] == {"amount": "89.00", "currency": "EUR"}
+    assert cupping["faq"][0]["question"] and cupping["faq"][0]["answer"]
+    assert len(cupping["translations"]["de"]["faq"]) == len(cupping["faq"])
+    assert cupping["details"] == {
+        "techniques": ["deep sustained pressure", "neuromuscular trigger-point release", "cupping"]
+    }
 
 
 def test_the_back_and_neck_massage_needs_no_cupping_kit(catalog: CatalogApi) -> None:
@@ -191,6 +214,31 @@ REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {
         treatment(duration_minutes=47),
         "duration must be a positive multiple of 5 minutes",
     ),
+    "unknown-area": (
+        "/treatments/elbows",
+        treatment(areas=["neck", "elbows"]),
+        "unknown area 'elbows'; known: neck, shoulders,",
+    ),
+    "label-instead-of-a-complaint-code": (
+        "/treatments/ischias",
+        treatment(complaints=["Ischias"]),
+        "unknown complaint 'Ischias'; known: neck_pain,",
+    ),
+    "price-without-cents": (
+        "/treatments/cheap",
+        treatment(price={"amount": "59", "currency": "EUR"}),
+        "a price is a non-negative amount with two decimals like '89.00', not '59'",
+    ),
+    "price-in-lower-case-currency": (
+        "/treatments/cheap",
+        treatment(price={"amount": "59.00", "currency": "eur"}),
+        "a currency is an ISO 4217 code of three capitals like 'EUR', not 'eur'",
+    ),
+    "faq-without-an-answer": (
+        "/treatments/quiet",
+        treatment(faq=[{"question": "Does it hurt?", "answer": ""}]),
+        "faq.0.answer: String should have at least 1 character",
+    ),
     "code-with-capitals-and-a-space": (
         "/resources/Room 1",
         {"kind": "room", "name": "Room 1"},
@@ -221,6 +269,20 @@ def test_a_valid_treatment_is_saved_and_offered(catalog: CatalogApi) -> None:
     assert announced["revision"] == 1
 
 
+def test_staff_set_what_a_treatment_is_for_and_its_price_and_both_are_announced(catalog: CatalogApi) -> None:
+    body = treatment(
+        areas=["neck", "shoulders"], complaints=["neck_pain"], price={"amount": "45.00", "currency": "EUR"}
+    )
+
+    response = _put(catalog, "/treatments/neck-express", body)
+
+    assert response.status_code == 200, response.text
+    read = catalog.client.get("/treatments/neck-express").json()
+    assert (read["areas"], read["complaints"], read["price"]) == (body["areas"], body["complaints"], body["price"])
+    [announced] = [p for p in catalog.announcements("catalog.treatment_published") if p["slug"] == "neck-express"]
+    assert (announced["areas"], announced["price"]) == (["neck", "shoulders"], {"amount": "45.00", "currency": "EUR"})
+
+
 # ---- the starting catalog and resync ------------------------------------------------------------
 
 
@@ -237,6 +299,7 @@ def test_loading_the_seed_again_adds_and_announces_nothing(catalog: CatalogApi) 
 def _entries(catalog: CatalogApi) -> dict[str, int]:
     tables = {
         "catalog.treatment_published": orm.treatment,
+        "catalog.questionnaire_published": orm.questionnaire,
         "catalog.resource_published": orm.resource,
         "catalog.therapist_published": orm.therapist,
         "catalog.location_published": orm.location,

@@ -27,6 +27,21 @@ treatment = Table(
     Column("aftercare", JSON, nullable=False),
     Column("details", JSON, nullable=False),
     Column("translations", JSON, nullable=False, server_default="{}"),
+    Column("areas", JSON, nullable=False, server_default="[]"),
+    Column("complaints", JSON, nullable=False, server_default="[]"),
+    Column("price", JSON(none_as_null=True), nullable=True),  # {"amount": "89.00", "currency": "EUR"}
+    Column("faq", JSON, nullable=False, server_default="[]"),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False, default=system_clock.now),
+)
+
+questionnaire = Table(
+    "questionnaire",
+    metadata,
+    Column("treatment", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),  # the version a booking records its client answered
+    Column("questions", JSON, nullable=False),
+    Column("alternative", String(64), nullable=True),
     Column("active", Boolean, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False, default=system_clock.now),
 )

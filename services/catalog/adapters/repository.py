@@ -11,7 +11,17 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.catalog.adapters import orm
-from services.catalog.domain.model import Entry, Location, Resource, Therapist, TimeOff, Treatment, WeeklyHours
+from services.catalog.domain.model import (
+    Entry,
+    Location,
+    Price,
+    Resource,
+    Therapist,
+    TimeOff,
+    Treatment,
+    WeeklyHours,
+)
+from services.catalog.domain.questionnaire import Questionnaire, questions_from
 from shared.clock import Clock, system_clock
 from shared.events import Payload
 
@@ -39,6 +49,9 @@ class AbstractRepository(abc.ABC):
     def locations(self) -> list[tuple[Location, int]]: ...
 
     @abc.abstractmethod
+    def questionnaires(self, treatment: str | None = None) -> list[tuple[Questionnaire, int]]: ...
+
+    @abc.abstractmethod
     def announce(self, event: Payload, correlation_id: str) -> None:
         """Record an event, published only if this transaction commits."""
 
@@ -51,6 +64,7 @@ _KEYS: dict[type, tuple[Table, str]] = {
     Resource: (orm.resource, "code"),
     Therapist: (orm.therapist, "code"),
     Location: (orm.location, "code"),
+    Questionnaire: (orm.questionnaire, "treatment"),
 }
 
 
@@ -78,7 +92,7 @@ class SqlRepository(AbstractRepository):
         query = select(orm.treatment).order_by(orm.treatment.c.slug)
         if slug is not None:
             query = query.where(orm.treatment.c.slug == slug)
-        return [(Treatment(**_fields(row)), row.revision) for row in self.session.execute(query)]
+        return [(_treatment(row), row.revision) for row in self.session.execute(query)]
 
     def resources(self) -> list[tuple[Resource, int]]:
         rows = self.session.execute(select(orm.resource).order_by(orm.resource.c.kind, orm.resource.c.code))
@@ -96,12 +110,30 @@ class SqlRepository(AbstractRepository):
         rows = self.session.execute(select(orm.location).order_by(orm.location.c.code))
         return [(_location(row), row.revision) for row in rows]
 
+    def questionnaires(self, treatment: str | None = None) -> list[tuple[Questionnaire, int]]:
+        query = select(orm.questionnaire).order_by(orm.questionnaire.c.treatment)
+        if treatment is not None:
+            query = query.where(orm.questionnaire.c.treatment == treatment)
+        return [(_questionnaire(row), row.revision) for row in self.session.execute(query)]
+
     def announce(self, event: Payload, correlation_id: str) -> None:
         orm.outbox.add(self.session, event, correlation_id)
 
 
 def _fields(row: Any) -> dict[str, Any]:
     return {k: v for k, v in row._mapping.items() if k not in ("revision", "updated_at")}
+
+
+def _treatment(row: Any) -> Treatment:
+    values = _fields(row)
+    values["price"] = Price(**values["price"]) if values["price"] else None
+    return Treatment(**values)
+
+
+def _questionnaire(row: Any) -> Questionnaire:
+    values = _fields(row)
+    values["questions"] = questions_from(values["questions"])
+    return Questionnaire(**values)
 
 
 def _therapist(row: Any) -> Therapist:

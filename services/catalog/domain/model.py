@@ -8,6 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.catalog.domain.errors import CatalogError
+from services.catalog.domain.indications import AREAS, COMPLAINTS
+from services.catalog.domain.questionnaire import Questionnaire
 
 ROOM = "room"
 CUPPING_KIT = "cupping_kit"
@@ -17,6 +19,8 @@ THERAPIST = "therapist"
 CELL_MINUTES = 5
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")  # 24:00 ends a shift at midnight
+_AMOUNT = re.compile(r"^\d{1,6}\.\d{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,20 @@ class WeeklyHours:
 
 
 @dataclass(frozen=True)
+class Price:
+    """What a treatment costs: the amount as a decimal string ("89.00"), never a float, and its currency."""
+
+    amount: str
+    currency: str  # ISO 4217: "EUR"
+
+    def validate(self) -> None:
+        if not _AMOUNT.match(self.amount):
+            raise CatalogError(f"a price is a non-negative amount with two decimals like '89.00', not {self.amount!r}")
+        if not _CURRENCY.match(self.currency):
+            raise CatalogError(f"a currency is an ISO 4217 code of three capitals like 'EUR', not {self.currency!r}")
+
+
+@dataclass(frozen=True)
 class Treatment:
     slug: str
     name: str
@@ -50,9 +68,13 @@ class Treatment:
     what_to_expect: list[str] = field(default_factory=list)
     preparation: list[str] = field(default_factory=list)
     aftercare: list[str] = field(default_factory=list)
-    details: dict[str, object] = field(default_factory=dict)
-    # Client-facing texts in other languages: {"de": {"name": ..., "summary": ..., "what_to_expect": [...], ...}}
+    details: dict[str, object] = field(default_factory=dict)  # free-form, kept in the catalog: e.g. techniques
+    # Client-facing texts in other languages: {"de": {"name": ..., "summary": ..., "faq": [...], ...}}
     translations: dict[str, dict[str, object]] = field(default_factory=dict)
+    areas: list[str] = field(default_factory=list)  # codes of indications.AREAS it works on
+    complaints: list[str] = field(default_factory=list)  # codes of indications.COMPLAINTS it helps
+    price: Price | None = None
+    faq: list[dict[str, str]] = field(default_factory=list)  # [{"question": ..., "answer": ...}] in English
     active: bool = True
 
     def validate(self) -> None:
@@ -73,6 +95,29 @@ class Treatment:
             raise CatalogError("a treatment needs at least one therapist skill")
         if not self.required_resources:
             raise CatalogError("a treatment needs a place: at least one room (or other resource)")
+        AREAS.check(self.areas)
+        COMPLAINTS.check(self.complaints)
+        if self.price is not None:
+            self.price.validate()
+        _check_faq(self.faq, "faq")
+        for locale, texts in self.translations.items():
+            _check_faq(texts.get("faq", []), f"translations.{locale}.faq")
+
+    def name_in(self, locale: str) -> str:
+        """The name a client reading `locale` sees: its translation, else the catalog's name."""
+        return str(self.translations.get(locale, {}).get("name") or self.name)
+
+
+def _check_faq(faq: object, where: str) -> None:
+    if not isinstance(faq, list):
+        raise CatalogError(f"{where} must be a list of questions and answers")
+    for number, entry in enumerate(faq):
+        if not (
+            isinstance(entry, dict)
+            and set(entry) == {"question", "answer"}
+            and all(isinstance(text, str) and text.strip() for text in entry.values())
+        ):
+            raise CatalogError(f"{where}.{number} must have a non-empty question and answer and nothing else")
 
 
 @dataclass(frozen=True)
@@ -167,4 +212,13 @@ def check_code(code: str, what: str) -> None:
         raise CatalogError(f"{what} must be lower-case letters, digits and dashes, not {code!r}")
 
 
-Entry = Treatment | Resource | Therapist | Location
+Entry = Treatment | Resource | Therapist | Location | Questionnaire
+
+
+def key_of(entry: Entry) -> str:
+    """What names an entry in the catalog: a treatment's slug, a questionnaire's treatment, else the code."""
+    if isinstance(entry, Treatment):
+        return entry.slug
+    if isinstance(entry, Questionnaire):
+        return entry.treatment
+    return entry.code

@@ -1,6 +1,7 @@
 """The clinic's starting catalog: two medical-massage treatments, rooms, cupping kits, therapists.
 
-Facts from the clinic's treatment page, told in our own words.
+Facts from the clinic's treatment page, told in our own words. The intake questionnaires are in
+seed_questionnaires.py.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from services.catalog.domain.model import (
     ROOM,
     THERAPIST,
     Location,
+    Price,
     Resource,
     Therapist,
     Treatment,
     WeeklyHours,
 )
+from services.catalog.domain.seed_questionnaires import BACK_LEG_CUPPING_QUESTIONNAIRE, BACK_NECK_QUESTIONNAIRE
 
 MEDICAL_MASSAGE = "medical_massage"
 CUPPING = "cupping"
@@ -78,36 +81,83 @@ BACK_LEG_CUPPING = Treatment(
                 "Viele Kundinnen und Kunden mit Ischiasbeschwerden spüren schon nach einer Sitzung deutliche "
                 "Erleichterung.",
             ],
+            "faq": [
+                {
+                    "question": "Hilft die Behandlung bei Ischiasbeschwerden?",
+                    "answer": "Genau darauf ist sie ausgerichtet. Behandelt werden der Piriformis und die übrigen "
+                    "tiefen Hüftmuskeln, die häufig auf den Ischiasnerv drücken; viele spüren schon nach dem ersten "
+                    "Termin einen Unterschied. Bei Taubheit zwischen den Beinen, neuen Problemen mit Blase oder "
+                    "Darm oder einem schwächer werdenden Bein gehen Sie bitte noch am selben Tag zu einer Ärztin "
+                    "oder einem Arzt.",
+                },
+                {
+                    "question": "Soll ich diese Behandlung oder die Massage Rücken & Nacken buchen?",
+                    "answer": "Entscheiden Sie danach, wo es Sie am meisten plagt. Rücken & Nacken dauert 30 Minuten "
+                    "und bleibt bei Schultern, Nacken und oberem Rücken; diese Sitzung dauert 45 Minuten und reicht "
+                    "vom unteren Rücken über Hüften und Gesäß bis zu Waden und Füßen.",
+                },
+                {
+                    "question": "Hinterlässt das Schröpfen Spuren?",
+                    "answer": "Häufig ja: runde, rötliche Abdrücke, wo die Gläser saßen. Sie sind harmlos, selten "
+                    "empfindlich und verblassen innerhalb weniger Tage.",
+                },
+                {
+                    "question": "Tut die Behandlung weh?",
+                    "answer": "Der Druck ist kräftig und kann sich an verspannten Stellen intensiv anfühlen, sollte "
+                    "aber nie mehr sein, als Sie entspannt aushalten. Sagen Sie Bescheid, dann wird er sanfter.",
+                },
+                {
+                    "question": "Was ziehe ich am besten an?",
+                    "answer": "Was bequem ist. Mit kurzen Hosen kommen wir gut an die Beine; bringen Sie gern welche "
+                    "mit.",
+                },
+            ],
         }
     },
-    details={
-        "areas": ["lower back", "glutes", "hips", "hamstrings", "quadriceps", "calves", "feet"],
-        "techniques": ["deep sustained pressure", "neuromuscular trigger-point release", "cupping"],
-        "good_for": [
-            "sciatica and piriformis syndrome",
-            "acute or long-standing lower back pain",
-            "hip bursitis and pain at the outer hip",
-            "tight or strained hamstrings",
-            "calf cramps and restless legs",
-            "plantar fasciitis",
-            "aches from long hours of sitting or standing",
-            "getting back to sport after a lower-body injury",
-        ],
-        "faq": [
-            {
-                "question": "Can it help with my sciatica?",
-                "answer": "That is what it was built for: the work on the piriformis and deep hip "
-                "rotators aims at what most often squeezes the sciatic nerve, and many clients "
-                "feel the difference after one visit.",
-            },
-            {
-                "question": "Should I book this or the Back & Neck massage?",
-                "answer": "Back & Neck takes 30 minutes and stays on the shoulders, neck and upper "
-                "back. Back & Leg takes 45 and covers the lower back, hips, glutes, hamstrings and "
-                "calves. Pick the one that matches where you feel it most.",
-            },
-        ],
-    },
+    areas=["lower_back", "hips", "glutes", "hamstrings", "quadriceps", "calves", "feet"],
+    complaints=[
+        "lower_back_pain",
+        "sciatica",
+        "piriformis",
+        "hip_bursitis",
+        "hamstring_strain",
+        "calf_cramps",
+        "restless_legs",
+        "plantar_fasciitis",
+        "long_sitting_standing",
+        "sports_injury_lower_body",
+    ],
+    price=Price("89.00", "EUR"),  # an example price, not the clinic's list price
+    faq=[
+        {
+            "question": "Can it help with sciatica?",
+            "answer": "It is aimed at it. The therapist works on the piriformis and the other deep hip muscles, which "
+            "often press on the sciatic nerve, and many clients feel a difference after the first visit. Numbness "
+            "between the legs, new bladder or bowel trouble or a leg getting weaker are different: see a doctor "
+            "the same day.",
+        },
+        {
+            "question": "Should I book this or the Back & Neck massage?",
+            "answer": "Go by where it bothers you most. Back & Neck is 30 minutes on the shoulders, neck and upper "
+            "back; this session is 45 minutes and runs from the lower back over the hips and glutes down to the "
+            "calves and feet.",
+        },
+        {
+            "question": "Will the cupping leave marks?",
+            "answer": "Often it does: round, reddish marks where the cups sat. They are harmless, rarely tender and "
+            "fade within a few days.",
+        },
+        {
+            "question": "Does it hurt?",
+            "answer": "The pressure is firm and can feel intense on tight spots, but it should never be more than you "
+            "can relax into. Say so and the therapist will ease off.",
+        },
+        {
+            "question": "What should I wear?",
+            "answer": "Whatever is comfortable. Shorts make the legs easy to reach, so bring a pair if you like.",
+        },
+    ],
+    details={"techniques": ["deep sustained pressure", "neuromuscular trigger-point release", "cupping"]},
 )
 
 BACK_NECK = Treatment(
@@ -138,12 +188,49 @@ BACK_NECK = Treatment(
                 "Bitte kommen Sie 10 Minuten früher.",
             ],
             "aftercare": ["Trinken Sie etwas Wasser und halten Sie den Nacken für den Rest des Tages warm."],
+            "faq": [
+                {
+                    "question": "Für wen ist diese Massage gedacht?",
+                    "answer": "Für Verspannungen in Nacken, Schultern und zwischen den Schulterblättern, etwa nach "
+                    "langen Tagen am Schreibtisch, und für Kopfschmerzen, die von verspannten Nackenmuskeln ausgehen.",
+                },
+                {
+                    "question": "Reichen 30 Minuten?",
+                    "answer": "Für Nacken, Schultern und oberen Rücken ja: Die ganze Sitzung bleibt dort. Machen auch "
+                    "der untere Rücken oder die Beine Beschwerden, deckt die 45-minütige Sitzung Rücken & Beine sie "
+                    "mit ab.",
+                },
+                {
+                    "question": "Was ziehe ich am besten an?",
+                    "answer": "Ein Oberteil, das sich leicht ausziehen lässt, damit Nacken und Schultern gut "
+                    "erreichbar sind.",
+                },
+            ],
         }
     },
-    details={"areas": ["shoulders", "neck", "upper back"]},
+    areas=["neck", "shoulders", "upper_back"],
+    complaints=["neck_pain", "shoulder_tension", "tension_headache", "desk_posture"],
+    price=Price("59.00", "EUR"),  # an example price, not the clinic's list price
+    faq=[
+        {
+            "question": "Who is this massage for?",
+            "answer": "For tension in the neck, the shoulders and between the shoulder blades, for example after long "
+            "days at a desk, and for headaches that start in tight neck muscles.",
+        },
+        {
+            "question": "Is 30 minutes enough?",
+            "answer": "For the neck, shoulders and upper back, yes: the whole session stays there. If your lower back "
+            "or legs bother you too, the 45-minute Back & Leg session covers them.",
+        },
+        {
+            "question": "What should I wear?",
+            "answer": "A top that is easy to take off, so the neck and shoulders are easy to reach.",
+        },
+    ],
 )
 
 TREATMENTS = [BACK_LEG_CUPPING, BACK_NECK]
+QUESTIONNAIRES = [BACK_LEG_CUPPING_QUESTIONNAIRE, BACK_NECK_QUESTIONNAIRE]
 
 LOCATIONS = [
     Location(

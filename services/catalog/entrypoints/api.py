@@ -11,7 +11,7 @@ from services.catalog.adapters.orm import outbox
 from services.catalog.adapters.repository import SqlRepository
 from services.catalog.bootstrap import Wiring, bootstrap
 from services.catalog.domain.errors import CatalogError, UnknownEntry
-from services.catalog.domain.model import Location, Resource, Therapist, TimeOff, Treatment, WeeklyHours
+from services.catalog.domain.model import Location, Price, Resource, Therapist, TimeOff, Treatment, WeeklyHours
 from services.catalog.entrypoints.schemas import (
     LocationCreate,
     LocationPublic,
@@ -61,7 +61,9 @@ def get_treatment(slug: str, repo: ReadRepository) -> TreatmentPublic:
 
 @router.put("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"], dependencies=[StaffOnly])
 def put_treatment(slug: str, body: TreatmentCreate, repo: Repository) -> TreatmentPublic:
-    treatment = Treatment(slug=slug, **body.model_dump())
+    values = body.model_dump()
+    values["price"] = Price(**values["price"]) if values["price"] else None
+    treatment = Treatment(slug=slug, **values)
     revision = entries.save_entry(repo, treatment, correlation_id.get())
     return TreatmentPublic(**asdict(treatment), revision=revision)
 

@@ -40,6 +40,18 @@ class LocationPublic(LocationCreate):
     revision: int
 
 
+class PriceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: str = Field(examples=["89.00"], description="a decimal string with two places, never a number")
+    currency: str = Field(examples=["EUR"], description="ISO 4217")
+
+
+class FaqCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+
+
 class TreatmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
@@ -53,8 +65,12 @@ class TreatmentCreate(BaseModel):
     aftercare: list[str] = []
     details: dict[str, Any] = {}
     translations: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description='client-facing texts per language, e.g. {"de": {"summary": "..."}}'
+        default_factory=dict, description='client-facing texts per language, e.g. {"de": {"summary": "...", "faq": []}}'
     )
+    areas: list[str] = Field(default_factory=list, description="body-area codes (domain/indications.py)")
+    complaints: list[str] = Field(default_factory=list, description="complaint codes (domain/indications.py)")
+    price: PriceCreate | None = None
+    faq: list[FaqCreate] = Field(default_factory=list, description="in English; German in translations.de.faq")
     active: bool = True
 
 

@@ -12,6 +12,7 @@ from services.catalog.domain.errors import CatalogError
 from services.catalog.domain.model import (
     CUPPING_KIT,
     ROOM,
+    Price,
     Resource,
     Therapist,
     Treatment,
@@ -77,6 +78,69 @@ def test_a_sterilisation_buffer_falls_on_the_five_minute_grid(minutes: int) -> N
 def test_a_treatment_needs_a_therapist_skill() -> None:
     with pytest.raises(CatalogError, match="at least one therapist skill"):
         treatment(required_skills=[]).validate()
+
+
+def test_a_treatment_names_only_areas_the_catalog_knows() -> None:
+    with pytest.raises(CatalogError) as refused:
+        treatment(areas=["calves", "elbows"]).validate()
+    assert str(refused.value).startswith("unknown area 'elbows'; known: neck, shoulders, upper_back, lower_back")
+
+
+def test_a_treatment_names_complaints_by_code_not_by_label() -> None:
+    with pytest.raises(CatalogError, match=r"unknown complaint 'Ischias'; known: .*sciatica"):
+        treatment(complaints=["Ischias"]).validate()
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "reason"),
+    [
+        ("-1.00", "EUR", "a price is a non-negative amount with two decimals like '89.00', not '-1.00'"),
+        ("89", "EUR", "not '89'"),
+        ("89.5", "EUR", "not '89.5'"),
+        ("89,00", "EUR", "not '89,00'"),
+        ("1000000.00", "EUR", "not '1000000.00'"),
+        ("89.00", "eur", "a currency is an ISO 4217 code of three capitals like 'EUR', not 'eur'"),
+        ("89.00", "EURO", "not 'EURO'"),
+        ("89.00", "€", "not '€'"),
+    ],
+)
+def test_a_price_is_a_decimal_with_two_places_and_an_iso_currency(amount: str, currency: str, reason: str) -> None:
+    with pytest.raises(CatalogError, match=reason):
+        treatment(price=Price(amount, currency)).validate()
+
+
+def test_a_treatment_may_be_free_or_have_no_price_yet() -> None:
+    treatment(price=Price("0.00", "EUR")).validate()
+    treatment(price=None).validate()
+
+
+@pytest.mark.parametrize(
+    "faq",
+    [
+        [{"question": "Does it hurt?", "answer": " "}],
+        [{"question": "", "answer": "No."}],
+        [{"question": "Does it hurt?"}],
+        [{"question": "Does it hurt?", "answer": "No.", "extra": "x"}],
+        ["Does it hurt? No."],
+    ],
+)
+def test_each_faq_entry_has_a_question_and_an_answer(faq: list[Any]) -> None:
+    with pytest.raises(CatalogError, match=r"faq\.0 must have a non-empty question and answer and nothing else"):
+        treatment(faq=faq).validate()
+
+
+def test_a_translated_faq_is_checked_like_the_english_one() -> None:
+    german = {**seed.BACK_LEG_CUPPING.translations["de"], "faq": [{"question": "Tut es weh?", "answer": ""}]}
+    with pytest.raises(CatalogError, match=r"translations\.de\.faq\.0 must have a non-empty question and answer"):
+        treatment(translations={"de": german}).validate()
+    with pytest.raises(CatalogError, match=r"translations\.de\.faq must be a list of questions and answers"):
+        treatment(translations={"de": {**german, "faq": "Tut es weh? Nein."}}).validate()
+
+
+def test_a_client_sees_the_name_in_their_language_where_the_catalog_has_it() -> None:
+    assert seed.BACK_NECK.name_in("de") == "Medizinische Massage: Rücken & Nacken"
+    assert seed.BACK_NECK.name_in("en") == "Medical Massage: Back & Neck"
+    assert treatment(translations={}).name_in("de") == seed.BACK_LEG_CUPPING.name
 
 
 # ---- resources and therapists -------------------------------------------------------------------
@@ -182,3 +246,17 @@ def test_back_neck_is_30_minutes_without_a_kit() -> None:
     assert CUPPING_KIT not in back_neck.required_resources
     assert CUPPING_KIT not in back_neck.buffer_minutes
     assert back_neck.required_skills == [seed.MEDICAL_MASSAGE]
+
+
+def test_the_seed_treatments_say_what_they_are_for_what_they_cost_and_answer_questions_in_both_languages() -> None:
+    cupping, back_neck = seed.BACK_LEG_CUPPING, seed.BACK_NECK
+    assert {"sciatica", "calf_cramps", "plantar_fasciitis"} <= set(cupping.complaints)
+    assert {"lower_back", "calves", "feet"} <= set(cupping.areas)
+    assert set(back_neck.areas) == {"neck", "shoulders", "upper_back"}
+    assert "neck_pain" in back_neck.complaints
+    assert (cupping.price, back_neck.price) == (Price("89.00", "EUR"), Price("59.00", "EUR"))
+    for offered in seed.TREATMENTS:
+        german = offered.translations["de"]["faq"]
+        assert isinstance(german, list)
+        assert len(offered.faq) == len(german) >= 3
+        assert not {"areas", "good_for", "faq"} & set(offered.details)  # real fields now
