@@ -1,4 +1,5 @@
-"""Catalog HTTP API: treatments and locations are public; rooms, kits and therapists are for staff."""
+"""Catalog HTTP API: treatments, locations and guidance are public; rooms, kits and therapists are for staff,
+and so is every change."""
 
 from __future__ import annotations
 
@@ -11,19 +12,27 @@ from services.catalog.adapters.orm import outbox
 from services.catalog.adapters.repository import SqlRepository
 from services.catalog.bootstrap import Wiring, bootstrap
 from services.catalog.domain.errors import CatalogError, UnknownEntry
+from services.catalog.domain.indications import AREAS, COMPLAINTS, Vocabulary
 from services.catalog.domain.model import Location, Price, Resource, Therapist, TimeOff, Treatment, WeeklyHours
 from services.catalog.entrypoints.schemas import (
+    FitPublic,
+    GuidanceCreate,
+    GuidancePublic,
+    Locale,
     LocationCreate,
     LocationPublic,
+    RedFlagPublic,
     ResourceCreate,
     ResourcePublic,
+    TermPublic,
     TherapistCreate,
     TherapistPublic,
     TimeOffCreate,
     TreatmentCreate,
     TreatmentPublic,
+    VocabularyPublic,
 )
-from services.catalog.service_layer import entries
+from services.catalog.service_layer import entries, guidance
 from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common
 from shared.ops_endpoints import install_ops
 
@@ -66,6 +75,37 @@ def put_treatment(slug: str, body: TreatmentCreate, repo: Repository) -> Treatme
     treatment = Treatment(slug=slug, **values)
     revision = entries.save_entry(repo, treatment, correlation_id.get())
     return TreatmentPublic(**asdict(treatment), revision=revision)
+
+
+@router.post("/guidance", response_model=GuidancePublic, tags=["guidance"])
+def guide(body: GuidanceCreate, repo: ReadRepository) -> GuidancePublic:
+    """Every active treatment ranked for where it hurts and why, with warning signs that need a doctor.
+    POST, not GET: complaints are health data and stay out of URLs and access logs; nothing is stored."""
+    found = guidance.guide(repo, body.areas, body.complaints, body.locale)
+    return GuidancePublic(
+        treatments=[
+            FitPublic(
+                slug=fit.treatment.slug,
+                name=fit.name,
+                score=fit.score,
+                reason=fit.reason,
+                duration_minutes=fit.treatment.duration_minutes,
+                price=asdict(fit.treatment.price) if fit.treatment.price else None,
+            )
+            for fit in found.treatments
+        ],
+        red_flags=[RedFlagPublic(**asdict(flag)) for flag in found.red_flags],
+    )
+
+
+@router.get("/guidance/vocabulary", response_model=VocabularyPublic, tags=["guidance"])
+def vocabulary(locale: Locale = "en") -> VocabularyPublic:
+    """The body areas and complaints guidance understands, labelled in `locale`: a page's "where does it hurt"."""
+
+    def listed(terms: Vocabulary) -> list[TermPublic]:
+        return [TermPublic(code=term.code, label=term.label[locale]) for term in terms]
+
+    return VocabularyPublic(areas=listed(AREAS), complaints=listed(COMPLAINTS))
 
 
 @router.get("/resources", response_model=list[ResourcePublic], tags=["resources"], dependencies=[StaffOnly])
@@ -127,7 +167,11 @@ def resync(repo: Repository) -> dict[str, int]:
 def create_app(wiring: Wiring | None = None) -> FastAPI:
     """The catalog's API on `wiring` (default: from the environment)."""
     wiring = wiring or bootstrap()
-    app = FastAPI(title="Clinic catalog", version="1.0", description="Treatments, rooms, cupping kits, therapists.")
+    app = FastAPI(
+        title="Clinic catalog",
+        version="1.0",
+        description="Treatments, guidance, rooms, cupping kits, therapists.",
+    )
     app.state.wiring = wiring
     # UnknownEntry first: it is a CatalogError too, but the answer is "not found", not "invalid".
     install_common(app, wiring.database, wiring.settings.admin_api_key, errors={UnknownEntry: 404, CatalogError: 422})

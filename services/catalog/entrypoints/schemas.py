@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 _HHMM = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+Locale = Literal["en", "de"]
 
 
 class WeeklyHoursCreate(BaseModel):
@@ -67,8 +68,8 @@ class TreatmentCreate(BaseModel):
     translations: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description='client-facing texts per language, e.g. {"de": {"summary": "...", "faq": []}}'
     )
-    areas: list[str] = Field(default_factory=list, description="body-area codes (domain/indications.py)")
-    complaints: list[str] = Field(default_factory=list, description="complaint codes (domain/indications.py)")
+    areas: list[str] = Field(default_factory=list, description="body-area codes (GET /guidance/vocabulary)")
+    complaints: list[str] = Field(default_factory=list, description="complaint codes (GET /guidance/vocabulary)")
     price: PriceCreate | None = None
     faq: list[FaqCreate] = Field(default_factory=list, description="in English; German in translations.de.faq")
     active: bool = True
@@ -77,6 +78,47 @@ class TreatmentCreate(BaseModel):
 class TreatmentPublic(TreatmentCreate):
     slug: str
     revision: int
+
+
+Term = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+
+
+class GuidanceCreate(BaseModel):
+    """What a client names; each term a code, a label or a synonym in either language."""
+
+    model_config = ConfigDict(extra="forbid")
+    areas: list[Term] = Field(default_factory=list, max_length=20, examples=[["lower_back", "Waden"]])
+    complaints: list[Term] = Field(default_factory=list, max_length=20, examples=[["Ischias"]])
+    locale: Locale = "en"
+
+
+class FitPublic(BaseModel):
+    slug: str
+    name: str
+    score: int = Field(description="0: nothing the client named")
+    reason: str
+    duration_minutes: int
+    price: PriceCreate | None
+
+
+class RedFlagPublic(BaseModel):
+    complaint: str
+    advice: str
+
+
+class GuidancePublic(BaseModel):
+    treatments: list[FitPublic] = Field(description="best fit first")
+    red_flags: list[RedFlagPublic] = Field(description="signs that need a doctor rather than a massage")
+
+
+class TermPublic(BaseModel):
+    code: str
+    label: str
+
+
+class VocabularyPublic(BaseModel):
+    areas: list[TermPublic]
+    complaints: list[TermPublic]
 
 
 class ResourceCreate(BaseModel):
