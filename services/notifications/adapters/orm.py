@@ -3,7 +3,7 @@ the catalog's treatment and location texts (named as the booking service names i
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text, UniqueConstraint, false
 
 from shared.db import UtcDateTime, new_metadata
 from shared.outbox import Outbox
@@ -73,6 +73,7 @@ appointment = Table(
     Column("client_locale", String(10), nullable=False),
     Column("short_reminder", Boolean, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),  # when the current version was confirmed
+    Column("screened", Boolean, nullable=False, server_default=false()),  # answered an intake questionnaire
 )
 
 location_copy = Table(

@@ -20,7 +20,7 @@ def sample_visit(timezone: str, today: date) -> Visit:
         resource_names={"room": "Treatment room 1", "cupping_kit": "Cupping kit A"},
         therapist_code="anna-keller", therapist_name="Anna Keller", therapist_email="anna.keller@clinic.example",
         client_name="Maria Sample", client_email="maria@example.com", client_locale="en", short_reminder=False,
-        changed_at=start - timedelta(days=2),
+        changed_at=start - timedelta(days=2), screened=True,
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ class Visit:
     client_locale: str
     short_reminder: bool
     changed_at: datetime  # when the current version was confirmed
+    screened: bool  # the client answered an intake questionnaire: reminders ask whether anything changed
 
     @property
     def tz(self) -> ZoneInfo:

@@ -59,7 +59,7 @@ def visit_of(facts: BookingConfirmed, occurred_at: datetime) -> Visit:
         location=facts.location, resource_names=dict(facts.resource_names), therapist_code=facts.therapist_code,
         therapist_name=facts.therapist_name, therapist_email=facts.therapist_email, client_name=facts.client.name,
         client_email=facts.client.email, client_locale=facts.client.locale, short_reminder=facts.short_reminder,
-        changed_at=occurred_at.astimezone(UTC),
+        changed_at=occurred_at.astimezone(UTC), screened=facts.screened,
     )  # fmt: skip
 
 

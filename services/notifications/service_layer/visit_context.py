@@ -56,6 +56,7 @@ def visit_context(repo: AbstractRepository, visit: Visit, mail: MailSettings, lo
         "location_name": location_name,
         "location_address": location_address,
         "client_name": visit.client_name,
+        "screened": visit.screened,
         "therapist_name": visit.therapist_name,
         "room_name": visit.resource_names.get("room", ""),
         "kit_name": visit.resource_names.get("cupping_kit", ""),

@@ -99,6 +99,7 @@ def confirmed(  # many keywords, each with the usual value: a test names only wh
     booking_id: str | None = None,
     version: int = 2,
     short_reminder: bool = False,
+    screened: bool = False,
     treatment_name: str = CUPPING.name,
     room: str = "room-1",
     kit: str = "kit-a",
@@ -121,6 +122,7 @@ def confirmed(  # many keywords, each with the usual value: a test names only wh
         therapist_email=therapist.email,
         client=client.contact(),
         short_reminder=short_reminder,
+        screened=screened,
     )
 
 

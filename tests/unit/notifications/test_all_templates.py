@@ -170,8 +170,8 @@ def common(locale: str, bare: bool = False) -> dict[str, Any]:
     return context
 
 
-def reminder(locale: str, hours_before: int, bare: bool = False) -> dict[str, Any]:
-    return {**common(locale, bare), "hours_before": hours_before}
+def reminder(locale: str, hours_before: int, bare: bool = False, screened: bool = False) -> dict[str, Any]:
+    return {**common(locale, bare), "hours_before": hours_before, "screened": screened}
 
 
 def rescheduled(locale: str, bare: bool = False) -> dict[str, Any]:
@@ -265,6 +265,8 @@ def all_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
             ("therapist_day_schedule", "empty", day_schedule(locale, empty=True)),
             ("therapist_released", "cancelled", {**common(locale), "reassigned": False}),
             ("therapist_released", "moved-bare", {**common(locale, bare=True), "reassigned": True}),
+            ("booking_reminder", "24h-screened", reminder(locale, 24, screened=True)),
+            ("booking_reminder", "2h-screened-bare", reminder(locale, 2, bare=True, screened=True)),
         ]
         cases += [(f"{kind}-{locale}-{variant}", kind, locale, context) for kind, variant, context in variants]
     return cases
@@ -588,3 +590,44 @@ def test_one_appointment_is_not_plural() -> None:
     german = day_schedule("de")
     german["appointments"] = german["appointments"][:1]
     assert render("therapist_day_schedule", "de", german).subject.endswith(": 1 Termin")
+
+
+# ---- a screened client's reminder asks again ----------------------------------------------------
+
+HEALTH_QUESTION = {
+    "en": "Has anything about your health changed since you answered our questions?",
+    "de": "Hat sich an Ihrer Gesundheit etwas geändert, seit Sie unsere Fragen beantwortet haben?",
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("hours_before", [24, 2])
+def test_a_screened_clients_reminder_asks_whether_their_health_changed(locale: str, hours_before: int) -> None:
+    asked = render("booking_reminder", locale, reminder(locale, hours_before, screened=True))
+    not_asked = render("booking_reminder", locale, reminder(locale, hours_before))
+
+    update = {"en": "update your answers before the visit, using the link below", "de": "aktualisieren Sie bitte"}
+    for part in (asked.text, asked.html):
+        assert HEALTH_QUESTION[locale] in flat(part.replace("<strong>", "").replace("</strong>", ""))
+        assert update[locale] in part
+    assert MANAGE_URL in asked.text
+    assert HEALTH_QUESTION[locale] not in not_asked.text and "Antworten" not in not_asked.everything
+    assert "answers" not in not_asked.everything
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_screened_reminder_without_a_link_asks_to_be_told(locale: str) -> None:
+    message = render("booking_reminder", locale, reminder(locale, 24, bare=True, screened=True))
+    told = {
+        "en": "If so, please let us know before the visit.",
+        "de": "Dann geben Sie uns bitte vor dem Termin Bescheid.",
+    }
+    assert told[locale] in message.text and told[locale] in message.html
+    assert "<a " not in message.html
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_english_and_german_reminders_queued_before_screening_existed_still_render(locale: str) -> None:
+    context = reminder(locale, 24)
+    del context["screened"]
+    assert HEALTH_QUESTION[locale] not in render("booking_reminder", locale, context).text

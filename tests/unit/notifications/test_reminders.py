@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from services.notifications.service_layer import reminders
 from services.notifications.service_layer.reminders import ReminderWindows
+from services.notifications.service_layer.sending import compose
 from tests.integration.notifications.story import ANNA, BEN, JONAS, LENA, MARIA, TUESDAY_2PM, berlin, confirmed
 from tests.support.clock import FixedClock
 from tests.unit.notifications.conftest import MAIL, MONDAY_6PM
@@ -87,3 +89,24 @@ def test_day_schedules_are_owed_from_the_local_morning_hour_one_per_therapist(
         ("9:00\N{NARROW NO-BREAK SPACE}AM", MARIA.name),
         ("2:00\N{NARROW NO-BREAK SPACE}PM", JONAS.name),
     ]
+
+
+def test_a_screened_clients_reminder_asks_whether_anything_about_their_health_changed(
+    repo: FakeRepository, clock: FixedClock
+) -> None:
+    screened = confirmed(TUESDAY_2PM, client=MARIA, screened=True)
+    hear(repo, clock, screened)
+    hear(repo, clock, confirmed(TUESDAY_2PM, client=JONAS, therapist=BEN))  # answered no questionnaire
+    with_link = replace(MAIL, manage_url="https://clinic.example/bookings/{booking_id}")
+
+    reminders.owe_reminders(repo, WINDOWS, with_link, clock)
+
+    def reminder_to(email: str) -> str:
+        [row] = [r for r in repo.deliveries(recipient=email) if r.kind == "booking_reminder"]
+        return " ".join(compose(row.draft, with_link).text.split())
+
+    marias = reminder_to(MARIA.email)
+    assert "Has anything about your health changed since you answered our questions?" in marias
+    assert "please update your answers before the visit, using the link below" in marias
+    assert f"https://clinic.example/bookings/{screened.booking_id}" in marias
+    assert "health" not in reminder_to(JONAS.email)
