@@ -1,12 +1,13 @@
-"""Guidance through the catalog API on a fresh SQLite file.
+"""Guidance and intake questionnaires through the catalog API on a fresh SQLite file.
 
 A client names where it hurts and why, in English or German, and gets the treatments ranked from the
-catalog's own data with a reason in their language and the warning signs that need a doctor.
+catalog's own data with a reason in their language and the warning signs that need a doctor. Staff keep
+each treatment's intake questionnaire; every saved version is announced in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import pytest
 from httpx import Response
 
 from tests.integration.test_catalog_api import CatalogApi, reason_given, seeded_catalog
+
+QUESTIONNAIRE_PUBLISHED = "catalog.questionnaire_published"
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +147,108 @@ def test_the_vocabulary_lists_areas_and_complaints_in_the_clients_language(catal
     assert {"code": "sciatica", "label": "sciatica"} in english["complaints"]
     assert [a["code"] for a in english["areas"]] == [a["code"] for a in german["areas"]]
     assert catalog.client.get("/guidance/vocabulary", params={"locale": "fr"}).status_code == 422
+
+
+# ---- intake questionnaires ----------------------------------------------------------------------
+
+
+def test_anyone_reads_the_cupping_questionnaire_and_its_version(catalog: CatalogApi) -> None:
+    response = catalog.client.get("/questionnaires/back-leg-cupping")
+
+    assert response.status_code == 200, response.text
+    asked = response.json()
+    assert (asked["treatment"], asked["revision"], asked["alternative"]) == ("back-leg-cupping", 1, "back-neck")
+    codes = {q["code"]: q for q in asked["questions"]}
+    assert {"blood_thinners", "fever", "clots", "saddle_numbness", "bladder_bowel", "leg_weakness", "notes"} <= set(
+        codes
+    )
+    yes = codes["saddle_numbness"]["options"][0]
+    assert (yes["value"], yes["outcome"]) == ("yes", "refer")
+    assert yes["advice"]["en"] and yes["advice"]["de"]
+    listed = catalog.client.get("/questionnaires").json()
+    assert [q["treatment"] for q in listed] == ["back-leg-cupping", "back-neck"]
+
+
+def test_a_treatment_without_a_questionnaire_has_none_to_read(catalog: CatalogApi) -> None:
+    response = catalog.client.get("/questionnaires/hot-stones")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no questionnaire for treatment 'hot-stones'"
+
+
+def _questions(catalog: CatalogApi, treatment: str) -> dict[str, Any]:
+    asked = catalog.client.get(f"/questionnaires/{treatment}").json()
+    return {k: v for k, v in asked.items() if k not in ("treatment", "revision")}
+
+
+def test_staff_change_a_questionnaire_and_each_version_is_announced(fresh_catalog: CatalogApi) -> None:
+    catalog = fresh_catalog
+    body = _questions(catalog, "back-neck")
+    body["questions"] = [q for q in body["questions"] if q["code"] != "notes"]
+    before = catalog.outbox_size()
+
+    assert catalog.client.put("/questionnaires/back-neck", json=body).status_code == 401
+    response = catalog.client.put("/questionnaires/back-neck", json=body, headers=catalog.staff)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["revision"] == 2
+    assert catalog.outbox_size() == before + 1
+    announced = [p for p in catalog.announcements(QUESTIONNAIRE_PUBLISHED) if p["treatment"] == "back-neck"]
+    assert [p["revision"] for p in announced] == [1, 2]  # the seed's, then staff's
+    assert "notes" not in [q["code"] for q in announced[-1]["questions"]]
+    again = catalog.client.put("/questionnaires/back-neck", json=body, headers=catalog.staff)
+    assert again.json()["revision"] == catalog.client.get("/questionnaires/back-neck").json()["revision"] == 3
+
+
+def _fever(body: dict[str, Any]) -> dict[str, Any]:
+    return next(q for q in body["questions"] if q["code"] == "fever")
+
+
+def _maybe_instead_of_no(body: dict[str, Any]) -> None:
+    _fever(body)["options"][1]["value"] = "maybe"
+
+
+def _refer_advice_only_in_english(body: dict[str, Any]) -> None:
+    _fever(body)["options"][0]["advice"] = {"en": "See a doctor."}
+
+
+def _fever_asked_twice(body: dict[str, Any]) -> None:
+    body["questions"].append(_fever(body))
+
+
+def _unknown_alternative(body: dict[str, Any]) -> None:
+    body["alternative"] = "hot-stones"
+
+
+REFUSED: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "maybe": (_maybe_instead_of_no, "yes/no question 'fever' must have exactly the answers 'yes' and 'no'"),
+    "no-advice": (
+        _refer_advice_only_in_english,
+        "the advice for answer 'yes' of question 'fever' (refer) needs a text in de",
+    ),
+    "twice": (_fever_asked_twice, "each question code may appear once, not 'fever'"),
+    "alternative": (_unknown_alternative, "the alternative 'hot-stones' is not a treatment in the catalog"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_questionnaire_the_clinic_could_not_ask_is_refused_and_nothing_is_announced(
+    catalog: CatalogApi, case: str
+) -> None:
+    spoil, reason = REFUSED[case]
+    body = _questions(catalog, "back-leg-cupping")
+    spoil(body)
+    before = catalog.outbox_size()
+
+    response = catalog.client.put("/questionnaires/back-leg-cupping", json=body, headers=catalog.staff)
+
+    assert response.status_code == 422, response.text
+    assert reason_given(response) == reason
+    assert catalog.outbox_size() == before
+    assert catalog.client.get("/questionnaires/back-leg-cupping").json()["revision"] == 1
+
+
+def test_a_questionnaire_for_an_unknown_treatment_is_not_found(catalog: CatalogApi) -> None:
+    body = _questions(catalog, "back-neck")
+    response = catalog.client.put("/questionnaires/hot-stones", json=body, headers=catalog.staff)
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no treatment 'hot-stones'"

@@ -1,5 +1,5 @@
-"""Catalog HTTP API: treatments, locations and guidance are public; rooms, kits and therapists are for staff,
-and so is every change."""
+"""Catalog HTTP API: treatments, locations, guidance and questionnaires are public; rooms, kits and therapists
+are for staff, and so is every change."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from services.catalog.bootstrap import Wiring, bootstrap
 from services.catalog.domain.errors import CatalogError, UnknownEntry
 from services.catalog.domain.indications import AREAS, COMPLAINTS, Vocabulary
 from services.catalog.domain.model import Location, Price, Resource, Therapist, TimeOff, Treatment, WeeklyHours
+from services.catalog.domain.questionnaire import Questionnaire, questions_from
 from services.catalog.entrypoints.schemas import (
     FitPublic,
     GuidanceCreate,
@@ -21,6 +22,8 @@ from services.catalog.entrypoints.schemas import (
     Locale,
     LocationCreate,
     LocationPublic,
+    QuestionnaireCreate,
+    QuestionnairePublic,
     RedFlagPublic,
     ResourceCreate,
     ResourcePublic,
@@ -108,6 +111,32 @@ def vocabulary(locale: Locale = "en") -> VocabularyPublic:
     return VocabularyPublic(areas=listed(AREAS), complaints=listed(COMPLAINTS))
 
 
+@router.get("/questionnaires", response_model=list[QuestionnairePublic], tags=["questionnaires"])
+def list_questionnaires(repo: ReadRepository) -> list[QuestionnairePublic]:
+    return [QuestionnairePublic(**asdict(q), revision=r) for q, r in repo.questionnaires() if q.active]
+
+
+@router.get("/questionnaires/{treatment}", response_model=QuestionnairePublic, tags=["questionnaires"])
+def get_questionnaire(treatment: str, repo: ReadRepository) -> QuestionnairePublic:
+    found = repo.questionnaires(treatment)
+    if not found:
+        raise UnknownEntry(f"no questionnaire for treatment {treatment!r}")
+    questionnaire, revision = found[0]
+    return QuestionnairePublic(**asdict(questionnaire), revision=revision)
+
+
+@router.put(
+    "/questionnaires/{treatment}", response_model=QuestionnairePublic, tags=["questionnaires"], dependencies=[StaffOnly]
+)
+def put_questionnaire(treatment: str, body: QuestionnaireCreate, repo: Repository) -> QuestionnairePublic:
+    """Set a treatment's intake questions; the revision it answers with is the version bookings record."""
+    values = body.model_dump()
+    values["questions"] = questions_from(values["questions"])
+    questionnaire = Questionnaire(treatment=treatment, **values)
+    revision = entries.save_entry(repo, questionnaire, correlation_id.get())
+    return QuestionnairePublic(**asdict(questionnaire), revision=revision)
+
+
 @router.get("/resources", response_model=list[ResourcePublic], tags=["resources"], dependencies=[StaffOnly])
 def list_resources(repo: ReadRepository) -> list[ResourcePublic]:
     return [ResourcePublic(**asdict(res), revision=r) for res, r in repo.resources()]
@@ -170,7 +199,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     app = FastAPI(
         title="Clinic catalog",
         version="1.0",
-        description="Treatments, guidance, rooms, cupping kits, therapists.",
+        description="Treatments, guidance, intake questionnaires, rooms, cupping kits, therapists.",
     )
     app.state.wiring = wiring
     # UnknownEntry first: it is a CatalogError too, but the answer is "not found", not "invalid".

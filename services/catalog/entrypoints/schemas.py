@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, Stri
 
 _HHMM = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 Locale = Literal["en", "de"]
+Outcome = Literal["ok", "review", "refer"]
 
 
 class WeeklyHoursCreate(BaseModel):
@@ -78,6 +79,36 @@ class TreatmentCreate(BaseModel):
 class TreatmentPublic(TreatmentCreate):
     slug: str
     revision: int
+
+
+class AnswerOptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(examples=["yes"])
+    label: dict[str, str] = Field(examples=[{"en": "Yes", "de": "Ja"}])
+    outcome: Outcome = "ok"
+    advice: dict[str, str] = Field(default_factory=dict, description="per language; needed for review and refer")
+
+
+class QuestionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(examples=["blood_thinners"])
+    kind: Literal["yes_no", "choice", "text"]
+    text: dict[str, str] = Field(description="per language: en and de")
+    options: list[AnswerOptionCreate] = []
+    required: bool = True
+    answered_outcome: Outcome = Field("ok", description="what a text question's non-empty answer means")
+
+
+class QuestionnaireCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    questions: list[QuestionCreate] = Field(min_length=1)
+    alternative: str | None = Field(None, description="the treatment offered when a therapist declines after review")
+    active: bool = True
+
+
+class QuestionnairePublic(QuestionnaireCreate):
+    treatment: str
+    revision: int = Field(description="the questionnaire's version: raised on every change")
 
 
 Term = Annotated[str, StringConstraints(min_length=1, max_length=60)]
