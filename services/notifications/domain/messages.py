@@ -20,6 +20,10 @@ class Kind(StrEnum):
     BOOKING_REJECTED = "booking_rejected"
     THERAPIST_DAY_SCHEDULE = "therapist_day_schedule"
     THERAPIST_RELEASED = "therapist_released"  # the visit was cancelled, or moved to a colleague
+    REVIEW_PENDING = "review_pending"  # the intake answers need a therapist's look: the visit is held
+    REVIEW_WAITING = "review_waiting"  # to the therapist (and a staff address): open the front desk
+    BOOKING_APPROVED = "booking_approved"  # confirmed after a therapist approved the answers
+    BOOKING_DECLINED = "booking_declined"  # not going ahead after review, or not reviewed in time
 
     @property
     def template(self) -> str:
@@ -29,12 +33,20 @@ class Kind(StrEnum):
     @property
     def to_therapist(self) -> bool:
         """Therapists read these; clients read every other kind."""
-        return self in (Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_RELEASED, Kind.THERAPIST_DAY_SCHEDULE)
+        return self in (
+            Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_RELEASED, Kind.THERAPIST_DAY_SCHEDULE, Kind.REVIEW_WAITING,
+        )  # fmt: skip
+
+    @property
+    def offers_free_times(self) -> bool:
+        """Refusals list other times, looked up when the message is sent so they are free then."""
+        return self in (Kind.BOOKING_REJECTED, Kind.BOOKING_DECLINED)
 
 
 # Messages that carry the visit as an iCalendar attachment, and the method calendar programs act on.
 CALENDAR_METHOD = {
     Kind.BOOKING_CONFIRMED: "REQUEST",
+    Kind.BOOKING_APPROVED: "REQUEST",
     Kind.THERAPIST_ASSIGNED: "REQUEST",
     Kind.BOOKING_RESCHEDULED: "REQUEST",
     Kind.BOOKING_CANCELLED: "CANCEL",

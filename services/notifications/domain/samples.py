@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.notifications.domain.messages import Kind
 from services.notifications.domain.visit import ACTIVE, Visit
 
 SAMPLE_BOOKING_ID = "00000000-0000-4000-8000-000000000000"
@@ -33,4 +35,14 @@ SAMPLE_EXTRAS = {
     "booking_url": "",
     "alternatives": [],
     "reassigned": False,
+    "again": False,
+    "staff_copy": False,
+    "automatic": False,
 }
+
+# Where a kind's preview reads better with facts of its own.
+SAMPLE_EXTRAS_OF: dict[Kind, dict[str, Any]] = {
+    Kind.BOOKING_DECLINED: {"reason": "we would rather see you for a treatment without cupping"},
+}
+
+SAMPLE_ALTERNATIVE = "back-neck"  # what a declined sample offers instead (named from the catalog's copy)

@@ -49,6 +49,11 @@ class Visit:
         """(name, address)"""
         return self.client_name, self.client_email
 
+    @property
+    def client_first_name(self) -> str:
+        """All a message to staff about a review shows of the client."""
+        return next(iter(self.client_name.split()), "")
+
 
 @dataclass(frozen=True)
 class TreatmentCopy:

@@ -23,7 +23,6 @@ from services.notifications.domain.messages import (
     Delivery,
     DeliveryStatus,
     Draft,
-    Kind,
     Mail,
     MailSettings,
     Outcome,
@@ -100,7 +99,7 @@ def compose(draft: Draft, mail: MailSettings, alternatives: Alternatives | None 
     safe_header(draft.recipient)  # before anything, the calendar entry included, puts it in a header
     context = dict(draft.context)
     wanted = context.pop("alternatives_for", None)
-    if draft.kind is Kind.BOOKING_REJECTED:
+    if draft.kind.offers_free_times:
         context["alternatives"] = free_alternatives(wanted, alternatives, draft.locale) if wanted else []
     subject, text, html = rendering.render(draft.kind, context, draft.locale)
     attachments: tuple[Attachment, ...] = ()

@@ -8,9 +8,15 @@ from zoneinfo import ZoneInfo
 from services.notifications.adapters.repository import AbstractRepository
 from services.notifications.domain.exceptions import AlreadyGoingOut, UnknownBooking, UnknownDelivery
 from services.notifications.domain.messages import Delivery, Draft, Kind, Mail, MailSettings, MessageKey
-from services.notifications.domain.samples import SAMPLE_EXTRAS, sample_visit
+from services.notifications.domain.samples import SAMPLE_ALTERNATIVE, SAMPLE_EXTRAS, SAMPLE_EXTRAS_OF, sample_visit
 from services.notifications.service_layer.sending import compose
-from services.notifications.service_layer.visit_context import day_schedule, message_context, reader_of, when
+from services.notifications.service_layer.visit_context import (
+    day_schedule,
+    message_context,
+    reader_of,
+    treatment_name,
+    when,
+)
 from shared.clock import Clock
 
 Gauge = tuple[str, list[str], list[tuple[list[str], float]]]  # help, label names, (label values, value) rows
@@ -55,8 +61,10 @@ def preview(repo: AbstractRepository, wanted: PreviewRequest, mail: MailSettings
         context = {
             **message_context(repo, visit, kind, mail, locale),
             **SAMPLE_EXTRAS,
+            **SAMPLE_EXTRAS_OF.get(kind, {}),
             "hours_before": 2 if kind is Kind.BOOKING_REMINDER_SHORT else 24,
             "previous_when": when(visit.start_at, visit.tz, locale),
+            "alternative_name": treatment_name(repo, SAMPLE_ALTERNATIVE, locale) or "",
         }
     recipient = reader_of(visit, kind)[1]
     key = MessageKey(context["booking_id"], kind, recipient, 0)

@@ -29,6 +29,12 @@ def treatment_texts(repo: AbstractRepository, slug: str, locale: str) -> dict[st
     return dict(NO_TEXTS) if copy is None else copy.texts(locale)
 
 
+def treatment_name(repo: AbstractRepository, slug: str, locale: str) -> str | None:
+    """The catalog's name of a treatment in the reader's language where it has one; None if unknown."""
+    copy = repo.treatment_copy(slug)
+    return None if copy is None else copy.texts(locale).get("treatment_name", copy.name)
+
+
 def location(repo: AbstractRepository, code: str) -> tuple[str, str]:
     """(name, address); an unknown location is shown by its code."""
     copy = repo.location_copy(code)
@@ -56,6 +62,7 @@ def visit_context(repo: AbstractRepository, visit: Visit, mail: MailSettings, lo
         "location_name": location_name,
         "location_address": location_address,
         "client_name": visit.client_name,
+        "client_first_name": visit.client_first_name,
         "screened": visit.screened,
         "therapist_name": visit.therapist_name,
         "room_name": visit.resource_names.get("room", ""),

@@ -52,6 +52,7 @@ from tests.support.clock import FixedClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CUPPING = seed.BACK_LEG_CUPPING
+BACK_NECK = seed.BACK_NECK  # needs no cupping: what a declined cupping visit offers instead
 MAIN = seed.LOCATIONS[0]  # "Clinic Mitte", Example Street 1, Berlin
 ANNA, BEN = seed.THERAPISTS[0], seed.THERAPISTS[1]
 ROOMS = {r.code: r.name for r in seed.RESOURCES}
@@ -188,11 +189,12 @@ EVENT_CLASSES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in CONSUMERS}
 
 
 def publish_catalog(factory: SessionFactory) -> None:
-    """What catalog's events put in notifications' database: the treatment's texts and the clinic site."""
+    """What catalog's events put in notifications' database: the treatments' texts and the clinic site."""
     with transaction(factory) as session:
-        texts = {k: v for k, v in asdict(CUPPING).items() if k != "details"}
         repo = SqlRepository(session)
-        catalog_copy.on_treatment_published(repo, Envelope.wrap(TreatmentPublished(revision=1, **texts), "seed"))
+        for treatment in (CUPPING, BACK_NECK):
+            texts = {k: v for k, v in asdict(treatment).items() if k != "details"}
+            catalog_copy.on_treatment_published(repo, Envelope.wrap(TreatmentPublished(revision=1, **texts), "seed"))
         catalog_copy.on_location_published(repo, Envelope.wrap(LocationPublished(revision=1, **asdict(MAIN)), "seed"))
 
 

@@ -46,8 +46,12 @@ SUBJECT_STARTS = {
     Kind.BOOKING_REJECTED: ("We could not confirm your ", "Wir konnten Ihren Termin für "),
     Kind.THERAPIST_DAY_SCHEDULE: ("Your schedule for ", "Ihr Tagesplan für "),
     Kind.THERAPIST_RELEASED: ("Cancelled: ", "Abgesagt: "),
+    Kind.REVIEW_PENDING: ("We are reviewing your answers: ", "Wir prüfen Ihre Antworten: "),
+    Kind.REVIEW_WAITING: ("Review waiting: ", "Prüfung offen: "),
+    Kind.BOOKING_APPROVED: ("Approved and confirmed: ", "Freigegeben und bestätigt: "),
+    Kind.BOOKING_DECLINED: ("We could not go ahead with your ", "Wir können Ihren Termin für "),
 }
-TO_THERAPIST = {Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_DAY_SCHEDULE, Kind.THERAPIST_RELEASED}
+TO_THERAPIST = {Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_DAY_SCHEDULE, Kind.THERAPIST_RELEASED, Kind.REVIEW_WAITING}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 from services.notifications.domain.messages import MailSettings
 from services.notifications.service_layer import catalog_copy
 from shared.events import Envelope, LocationPublished, TreatmentPublished
-from tests.integration.notifications.story import CUPPING, MAIN, berlin
+from tests.integration.notifications.story import BACK_NECK, CUPPING, MAIN, berlin
 from tests.support.clock import FixedClock
 from tests.unit.notifications.fakes import FakeRepository, MailServer
 
@@ -21,8 +21,9 @@ MONDAY_6PM = berlin(30, 18, month=11)
 @pytest.fixture
 def repo() -> FakeRepository:
     repo = FakeRepository()
-    texts = {k: v for k, v in asdict(CUPPING).items() if k != "details"}
-    catalog_copy.on_treatment_published(repo, Envelope.wrap(TreatmentPublished(revision=1, **texts), "seed"))
+    for treatment in (CUPPING, BACK_NECK):
+        texts = {k: v for k, v in asdict(treatment).items() if k != "details"}
+        catalog_copy.on_treatment_published(repo, Envelope.wrap(TreatmentPublished(revision=1, **texts), "seed"))
     catalog_copy.on_location_published(repo, Envelope.wrap(LocationPublished(revision=1, **asdict(MAIN)), "seed"))
     return repo
 

@@ -29,6 +29,10 @@ KINDS = (
     "booking_rejected",
     "therapist_day_schedule",
     "therapist_released",
+    "review_pending",
+    "review_waiting",
+    "booking_approved",
+    "booking_declined",
 )
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
@@ -42,6 +46,9 @@ CLIENT_HTML = "&lt;b&gt;Maria&lt;/b&gt; &amp; Co"
 MANAGE_URL = "https://clinic.example/bookings/6f1c2d3e?token=abc&lang=xx"
 BOOKING_URL = "https://clinic.example/book?treatment=back-leg-cupping&location=mitte"
 REASON = "no cupping kit is free at 13:00 on 01 Dec 2026"
+DECLINE_REASON = "we would rather see you for a treatment without cupping."  # staff's words, their full stop
+ALTERNATIVE = "Medical Massage: Back & Neck"
+CLIENT_FIRST_NAME = "<b>Maria</b>"  # all a review notice shows of CLIENT
 LATE_NOTE = {
     "en": "You cancelled less than 24 hours before the visit, so this counts as a late cancellation "
     "under our cancellation policy.",
@@ -201,6 +208,23 @@ def rejected(locale: str, alternatives: int, booking_url: str = BOOKING_URL) -> 
     }
 
 
+def review_pending(locale: str, again: bool = False, bare: bool = False) -> dict[str, Any]:
+    return {**common(locale, bare), "again": again}
+
+
+def review_waiting(locale: str, again: bool = False, staff_copy: bool = False, bare: bool = False) -> dict[str, Any]:
+    return {**common(locale, bare), "client_first_name": CLIENT_FIRST_NAME, "again": again, "staff_copy": staff_copy}
+
+
+def declined(locale: str, alternatives: int, automatic: bool = False, alternative: str = ALTERNATIVE) -> dict[str, Any]:
+    return {
+        **rejected(locale, alternatives),
+        "reason": DECLINE_REASON,
+        "automatic": automatic,
+        "alternative_name": alternative,
+    }
+
+
 def day_schedule(locale: str, empty: bool = False) -> dict[str, Any]:
     def at(hour: int, minute: int = 0) -> str:
         return format_time(datetime(2026, 12, 1, hour, minute, tzinfo=BERLIN), "short", locale=locale)
@@ -267,6 +291,15 @@ def all_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
             ("therapist_released", "moved-bare", {**common(locale, bare=True), "reassigned": True}),
             ("booking_reminder", "24h-screened", reminder(locale, 24, screened=True)),
             ("booking_reminder", "2h-screened-bare", reminder(locale, 2, bare=True, screened=True)),
+            ("review_pending", "first", review_pending(locale)),
+            ("review_pending", "again-bare", review_pending(locale, again=True, bare=True)),
+            ("review_waiting", "therapist", review_waiting(locale)),
+            ("review_waiting", "staff-again-bare", review_waiting(locale, again=True, staff_copy=True, bare=True)),
+            ("booking_approved", "full", common(locale)),
+            ("booking_approved", "bare", common(locale, bare=True)),
+            ("booking_declined", "two-alternatives", declined(locale, 2)),
+            ("booking_declined", "alternative-no-times", {**declined(locale, 0), "booking_url": ""}),
+            ("booking_declined", "automatic-no-alternative", declined(locale, 0, automatic=True, alternative="")),
         ]
         cases += [(f"{kind}-{locale}-{variant}", kind, locale, context) for kind, variant, context in variants]
     return cases
@@ -316,14 +349,18 @@ def test_every_message_renders_readably_and_escapes_the_client(kind: str, locale
     assert f'<html lang="{locale}">' in message.html
     assert context["booking_id"] in message.text and context["booking_id"] in message.html
 
-    # Client input: escaped in HTML, verbatim in plain text (an empty day schedule names no client).
-    if kind != "therapist_day_schedule" or context["appointments"]:
+    # Client input: escaped in HTML, verbatim in plain text (an empty day schedule names no client, a review
+    # notice only the first name).
+    if kind == "review_waiting":
+        assert CLIENT_FIRST_NAME in message.text and CLIENT not in message.text
+        assert "&lt;b&gt;Maria&lt;/b&gt;" in message.html and CLIENT_HTML not in message.html
+    elif kind != "therapist_day_schedule" or context["appointments"]:
         assert CLIENT in message.text
         assert CLIENT_HTML in message.html
     assert CLIENT not in message.html and "<b>" not in message.html
 
     # Plain text reads as plain text: no markup, entities, leftovers of the template, or ragged blank lines.
-    plain = message.text.replace(CLIENT, "")
+    plain = message.text.replace(CLIENT, "").replace(CLIENT_FIRST_NAME, "")
     assert not re.search(r"</?[a-z][a-z0-9]*[ >/]", plain), plain
     assert "&amp;" not in message.text and "&lt;" not in message.text
     assert TREATMENT in message.text or kind == "therapist_day_schedule"
@@ -360,6 +397,11 @@ def test_every_message_renders_readably_and_escapes_the_client(kind: str, locale
         ("booking_cancelled", lambda locale: cancelled(locale, by_clinic=False, late=True), "late"),
         ("booking_rejected", lambda locale: rejected(locale, 2), "reason"),
         ("therapist_day_schedule", day_schedule, "appointments"),
+        ("review_pending", review_pending, "again"),
+        ("review_waiting", review_waiting, "client_first_name"),
+        ("booking_approved", common, "when"),
+        ("booking_declined", lambda locale: declined(locale, 1), "alternative_name"),
+        ("booking_declined", lambda locale: declined(locale, 1), "automatic"),
     ],
 )
 def test_a_missing_value_is_an_error_not_a_blank(kind: str, context_for: Any, key: str, locale: str) -> None:
@@ -631,3 +673,119 @@ def test_english_and_german_reminders_queued_before_screening_existed_still_rend
     context = reminder(locale, 24)
     del context["screened"]
     assert HEALTH_QUESTION[locale] not in render("booking_reminder", locale, context).text
+
+
+# ---- clinical review: held, approved, declined --------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("again", [False, True])
+def test_review_pending_says_what_is_held_and_that_an_email_follows_either_way(locale: str, again: bool) -> None:
+    message = render("review_pending", locale, review_pending(locale, again=again))
+    text = flat(message.text)
+    if locale == "en":
+        subject = "We are reviewing your updated answers: " if again else "We are reviewing your answers: "
+        facts = [
+            "Your room and therapist are held for you at this time",
+            "You will hear from us either way",
+            "If nobody can look at your answers in time before the visit, we will tell you.",
+        ]
+        first, updated = "a therapist will look at your answers", "A therapist will look at your updated answers"
+        on_hold = "until then your visit is on hold"
+    else:
+        subject = "Wir prüfen Ihre aktualisierten Antworten: " if again else "Wir prüfen Ihre Antworten: "
+        facts = [
+            "Raum und Therapeut/in sind zu dieser Zeit für Sie reserviert",
+            "Sie erhalten in jedem Fall",
+            "Sollte niemand Ihre Antworten rechtzeitig vor dem Termin ansehen können, teilen wir Ihnen das mit.",
+        ]
+        first, updated = "Ihre Antworten auf unsere Gesundheitsfragen an", "Ihre neuen Antworten an"
+        on_hold = "bis dahin ist Ihr Termin vorläufig zurückgestellt"
+    assert message.subject.startswith(subject) and TREATMENT in message.subject
+    for fact in [*facts, "Anna Keller", ROOM[locale], "Praxis Mitte", MANAGE_URL, common(locale)["when"]["date"]]:
+        assert flat(fact) in text, fact
+    assert (updated in text) is again and (on_hold in text) is again
+    assert (first in text) is not again
+    assert not message.html.count(".ics") and "calendar" not in message.everything.lower()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("staff_copy", [False, True])
+def test_review_waiting_names_only_the_clients_first_name_and_sends_staff_to_the_front_desk(
+    locale: str, staff_copy: bool
+) -> None:
+    message = render("review_waiting", locale, review_waiting(locale, staff_copy=staff_copy))
+    greeting = {("en", False): "Hello Anna Keller,", ("en", True): "Hello team,",
+                ("de", False): "Hallo Anna Keller,", ("de", True): "Hallo zusammen,"}  # fmt: skip
+    assert message.text.startswith(greeting[locale, staff_copy])
+    front_desk = {"en": "Please open the front desk to see the answers", "de": "Bitte öffnen Sie den Front Desk"}
+    assert front_desk[locale] in message.text
+    assert message.subject.startswith({"en": "Review waiting: ", "de": "Prüfung offen: "}[locale])
+    assert CLIENT not in message.text and "& Co" not in message.text
+    assert f"<td>{CLIENT_HTML}</td>" not in message.html and "<td>&lt;b&gt;Maria&lt;/b&gt;</td>" in message.html
+    for fact in (TREATMENT, "Praxis Mitte", "Anna Keller", common(locale)["when"]["date"]):
+        assert fact in message.text, fact
+    assert MANAGE_URL not in message.everything  # the client's own link is not for staff
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_approval_is_a_confirmation_that_says_a_therapist_approved(locale: str) -> None:
+    context = common(locale)
+    approved, confirmed = render("booking_approved", locale, context), render("booking_confirmed", locale, context)
+    said = {
+        "en": ("A therapist has looked at your answers and approved the visit.", "Approved and confirmed: "),
+        "de": ("eine Therapeutin oder ein Therapeut hat Ihre Antworten angesehen und den Termin freigegeben.",
+               "Freigegeben und bestätigt: "),
+    }  # fmt: skip
+    line, subject = said[locale]
+    assert line in approved.text and line not in confirmed.text
+    assert approved.subject.startswith(subject) and approved.subject.endswith(confirmed.subject.split(": ", 1)[1])
+    # Everything a confirmation shows, in the same words, after its own opening.
+    assert approved.text.split("\n\n", 2)[2] == confirmed.text.split("\n\n", 2)[2]
+    assert flat(line) in flat(approved.html.replace("<strong>", "").replace("</strong>", ""))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("count", [0, 2])
+def test_a_decline_gives_staffs_reason_releases_the_time_and_offers_the_alternative(locale: str, count: int) -> None:
+    context = declined(locale, count)
+    message = render("booking_declined", locale, context)
+    if locale == "en":
+        assert message.subject == (
+            "We could not go ahead with your Medical Massage: Back & Leg + Cupping on Tuesday, December 1, 2026"
+        )
+        reason, released = "Why: we would rather see you for a treatment without cupping.", "has been released"
+        offer, heading = f"we would be glad to offer you {ALTERNATIVE}", "These times are free"
+        joiner, suffix = " at ", ""
+    else:
+        assert message.subject == (
+            "Wir können Ihren Termin für Medical Massage: Back & Leg + Cupping am Dienstag, 1. Dezember 2026 "
+            "nicht durchführen"
+        )
+        reason, released = "Grund: we would rather see you for a treatment without cupping.", "wieder freigegeben"
+        offer, heading = f"bieten wir Ihnen gern {ALTERNATIVE} an", "Zeiten frei"
+        joiner, suffix = " um ", " Uhr"
+    assert reason in message.text and reason in message.html  # one full stop, whoever typed it
+    assert released in message.text and offer in message.text
+    assert offer.replace("&", "&amp;") in message.html.replace("<strong>", "").replace("</strong>", "")
+    assert (heading in message.text) is bool(count)
+    for slot in context["alternatives"]:
+        assert f"  - {slot['date']}{joiner}{slot['time']}{suffix}\n" in message.text
+    assert BOOKING_URL in message.text
+    assert "contact" not in message.text and "wenden Sie sich" not in message.text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_automatic_decline_says_the_answers_could_not_be_reviewed_in_time(locale: str) -> None:
+    message = render("booking_declined", locale, declined(locale, 0, automatic=True, alternative=""))
+    said = {
+        "en": ("we could not review your answers to our health questions in time before the visit",
+               "Please contact the clinic"),
+        "de": ("Wir konnten Ihre Antworten auf unsere Gesundheitsfragen nicht rechtzeitig vor dem Termin prüfen",
+               "Bitte wenden Sie sich an die Praxis"),
+    }  # fmt: skip
+    why, contact = said[locale]
+    assert why in message.text and why in message.html
+    assert contact in message.text and contact in message.html
+    assert DECLINE_REASON not in message.everything  # staff's words are for a decline by staff
+    assert ALTERNATIVE not in message.everything and BOOKING_URL not in message.text

@@ -10,7 +10,7 @@ import pytest
 from services.notifications.domain.exceptions import AlreadyGoingOut, UnknownBooking, UnknownDelivery
 from services.notifications.domain.messages import Kind
 from services.notifications.service_layer import staff
-from tests.integration.notifications.story import MARIA, confirmed
+from tests.integration.notifications.story import BACK_NECK, MARIA, confirmed
 from tests.support.clock import FixedClock
 from tests.unit.notifications.conftest import MAIL
 from tests.unit.notifications.fakes import FakeRepository
@@ -54,3 +54,22 @@ def test_gauges_count_messages_by_kind_and_status(repo: FakeRepository, clock: F
 
     assert labels == ["kind", "status"]
     assert sorted(rows) == [(["booking_confirmed", "queued"], 1.0), (["therapist_assigned", "queued"], 1.0)]
+
+
+def test_a_sample_decline_offers_back_and_neck_by_its_name_in_the_readers_language(
+    repo: FakeRepository, clock: FixedClock
+) -> None:
+    english = staff.preview(repo, staff.PreviewRequest(Kind.BOOKING_DECLINED, "en", "Europe/Berlin"), MAIL, clock)
+    german = staff.preview(repo, staff.PreviewRequest(Kind.BOOKING_DECLINED, "de", "Europe/Berlin"), MAIL, clock)
+
+    assert f"offer you {BACK_NECK.name}" in english.text
+    assert f"bieten wir Ihnen gern {BACK_NECK.translations['de']['name']} an" in german.text
+
+
+@pytest.mark.parametrize("kind", [Kind.REVIEW_PENDING, Kind.REVIEW_WAITING, Kind.BOOKING_APPROVED])
+def test_the_review_messages_preview_with_sample_data(repo: FakeRepository, clock: FixedClock, kind: Kind) -> None:
+    mail = staff.preview(repo, staff.PreviewRequest(kind, "en", "Europe/Berlin"), MAIL, clock)
+
+    assert mail.to == ("anna.keller@clinic.example" if kind.to_therapist else "maria@example.com")
+    assert "Tuesday, December 1, 2026" in mail.text
+    assert [a.filename for a in mail.attachments] == (["visit.ics"] if kind is Kind.BOOKING_APPROVED else [])
