@@ -85,6 +85,7 @@ def mail_settings(settings: NotificationSettings) -> MailSettings:
         sender=sender,
         clinic_name=settings.clinic_name,
         manage_url=settings.manage_url,
+        review_email=settings.review_email,
     )
 
 

@@ -26,4 +26,5 @@ class NotificationSettings(BaseServiceSettings):
     booking_url: str = Field("http://127.0.0.1:8002", alias="BOOKING_URL")
     # A link for clients to their booking, with {booking_id}; empty: emails carry no link.
     manage_url: str = Field("", alias="NOTIFICATIONS_MANAGE_URL")
-
+    # Staff (a front-desk mailbox) who also hear that intake answers wait for review; empty: the therapist only.
+    review_email: str = Field("", alias="NOTIFICATIONS_REVIEW_EMAIL")

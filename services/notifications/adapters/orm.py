@@ -56,7 +56,7 @@ appointment = Table(
     metadata,
     Column("booking_id", String(36), primary_key=True),
     Column("version", Integer, nullable=False),
-    Column("status", String(16), nullable=False, index=True),  # active | cancelled
+    Column("status", String(16), nullable=False, index=True),  # active | in_review | cancelled
     Column("treatment", String(64), nullable=False),
     Column("treatment_name", String(200), nullable=False),
     Column("duration_minutes", Integer, nullable=False),

@@ -86,6 +86,12 @@ class MailSettings:
     sender: str  # the sender's address, the calendar entry's organizer
     clinic_name: str
     manage_url: str = ""  # e.g. https://clinic.example/bookings/{booking_id}; empty: no link
+    review_email: str = ""  # staff who also hear that a review is waiting; empty: the therapist only
+
+    @property
+    def booking_url(self) -> str:
+        """The booking page, where refusals send clients to pick another time: the link without a booking."""
+        return self.manage_url.split("{", 1)[0]
 
 
 @dataclass(frozen=True)

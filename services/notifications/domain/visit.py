@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 ACTIVE, CANCELLED = "active", "cancelled"
+IN_REVIEW = "in_review"  # held while a therapist looks at the intake answers: no reminders, not on a day's list
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Visit:
 
     booking_id: str
     version: int
-    status: str  # active | cancelled
+    status: str  # active | in_review | cancelled
     treatment: str
     treatment_name: str
     duration_minutes: int

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.notifications.adapters.orm import outbox
 from services.notifications.adapters.repository import AbstractRepository, SqlRepository
 from services.notifications.bootstrap import Wiring, bootstrap
-from services.notifications.service_layer import catalog_copy, owed, reminders, sending
+from services.notifications.service_layer import catalog_copy, owed, reminders, review, sending
 from shared.celery import make_celery, register_messaging
 from shared.db import transaction
 from shared.events import Envelope
@@ -54,6 +54,8 @@ def create_worker(wiring: Wiring) -> Celery:
             "notifications.on_booking_rescheduled": owing(owed.on_booking_rescheduled),
             "notifications.on_booking_cancelled": owing(owed.on_booking_cancelled),
             "notifications.on_booking_rejected": owing(owed.on_booking_rejected),
+            "notifications.on_booking_held_for_review": owing(review.on_booking_held_for_review),
+            "notifications.on_booking_declined": owing(review.on_booking_declined),
             "notifications.on_treatment_published": copying(catalog_copy.on_treatment_published),
             "notifications.on_location_published": copying(catalog_copy.on_location_published),
         },

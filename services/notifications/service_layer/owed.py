@@ -21,7 +21,14 @@ from services.notifications.service_layer.visit_context import (
     when,
 )
 from shared.clock import Clock
-from shared.events import BookingCancelled, BookingConfirmed, BookingRejected, BookingRescheduled, Envelope
+from shared.events import (
+    BookingCancelled,
+    BookingConfirmed,
+    BookingDeclined,
+    BookingRejected,
+    BookingRescheduled,
+    Envelope,
+)
 
 OwedOnEvent = Callable[[AbstractRepository, Envelope, MailSettings, Clock], None]  # what each event handler is
 
@@ -43,10 +50,11 @@ class Owing:
     def message(self, key: MessageKey, locale: str, context: dict[str, Any]) -> bool:
         return owe(self.repo, OwedMessage(key, locale, context, self.correlation_id), self.mail, self.clock)
 
-    def about_visit(self, visit: Visit, kind: Kind, **extra: Any) -> bool:
-        """Owe the visit's client (or, for therapists' kinds, its therapist) a message of this kind."""
+    def about_visit(self, visit: Visit, kind: Kind, to: str = "", **extra: Any) -> bool:
+        """Owe the visit's client (or, for therapists' kinds, its therapist) a message of this kind; `to` another
+        address instead (a staff copy: its own delivery, its own key)."""
         context = {**message_context(self.repo, visit, kind, self.mail), **extra}
-        key = MessageKey(visit.booking_id, kind, reader_of(visit, kind)[1], visit.version)
+        key = MessageKey(visit.booking_id, kind, to or reader_of(visit, kind)[1], visit.version)
         return self.message(key, locale_of(visit, kind), context)
 
 
@@ -75,11 +83,28 @@ def keep_newest(repo: AbstractRepository, visit: Visit) -> bool:
     return True
 
 
+def in_therapists_calendar(repo: AbstractRepository, visit: Visit) -> bool:
+    """Whether the visit's therapist was sent it for their calendar: an active visit always was; one in review
+    only if it had been confirmed before (an update of the answers put it back into review)."""
+    if visit.status == ACTIVE:
+        return True
+    invites = repo.deliveries(booking_id=visit.booking_id, recipient=visit.therapist_email)
+    return any(row.kind == Kind.THERAPIST_ASSIGNED.value for row in invites)
+
+
+def alternatives_for(treatment: str, refused: BookingRejected | BookingDeclined) -> dict[str, str]:
+    """What the message asks the booking service for when it is sent, so the times it lists are free then."""
+    return {"treatment": treatment, "start": refused.start.isoformat(), "timezone": refused.timezone,
+            "location": refused.location}  # fmt: skip
+
+
 def on_booking_confirmed(repo: AbstractRepository, event: Envelope, mail: MailSettings, clock: Clock) -> None:
-    visit = visit_of(event.open(BookingConfirmed), event.occurred_at)
+    confirmed = event.open(BookingConfirmed)
+    visit = visit_of(confirmed, event.occurred_at)
     if keep_newest(repo, visit):
         owing = Owing(repo, mail, clock, event.correlation_id)
-        owing.about_visit(visit, Kind.BOOKING_CONFIRMED)
+        # One confirmation either way; after a review it says that a therapist approved the answers.
+        owing.about_visit(visit, Kind.BOOKING_APPROVED if confirmed.after_review else Kind.BOOKING_CONFIRMED)
         owing.about_visit(visit, Kind.THERAPIST_ASSIGNED)
 
 
@@ -101,17 +126,18 @@ def on_booking_rescheduled(repo: AbstractRepository, event: Envelope, mail: Mail
 def on_booking_cancelled(repo: AbstractRepository, event: Envelope, mail: MailSettings, clock: Clock) -> None:
     cancelled = event.open(BookingCancelled)
     repo.remember_cancellation(cancelled.booking_id, cancelled.booking_version)
-    visit = repo.visit(cancelled.booking_id)
-    if visit is None or visit.version >= cancelled.booking_version:
+    before = repo.visit(cancelled.booking_id)
+    if before is None or before.version >= cancelled.booking_version:
         return  # not confirmed (yet: a late confirmation will now be ignored), or an older event
-    visit = replace(visit, status=CANCELLED, version=cancelled.booking_version, changed_at=clock.now())
+    visit = replace(before, status=CANCELLED, version=cancelled.booking_version, changed_at=clock.now())
     repo.save_visit(visit)
     owing = Owing(repo, mail, clock, event.correlation_id)
     owing.about_visit(
         visit, Kind.BOOKING_CANCELLED,
         by_clinic=cancelled.by_clinic, late=cancelled.late, free_cancellation_hours=cancelled.free_cancellation_hours,
     )  # fmt: skip
-    owing.about_visit(visit, Kind.THERAPIST_RELEASED, reassigned=False)
+    if in_therapists_calendar(repo, before):
+        owing.about_visit(visit, Kind.THERAPIST_RELEASED, reassigned=False)
 
 
 def on_booking_rejected(repo: AbstractRepository, event: Envelope, mail: MailSettings, clock: Clock) -> None:
@@ -125,10 +151,8 @@ def on_booking_rejected(repo: AbstractRepository, event: Envelope, mail: MailSet
         "client_name": rejected.client.name,
         "reason": rejected.reason,
         "when": when(rejected.start, ZoneInfo(rejected.timezone), locale),
-        "booking_url": mail.manage_url.split("{", 1)[0] if mail.manage_url else "",
-        # Filled in when the message is sent, so the alternatives are free at that moment.
-        "alternatives_for": {"treatment": rejected.treatment, "start": rejected.start.isoformat(),
-                             "timezone": rejected.timezone, "location": rejected.location},
-    }  # fmt: skip
+        "booking_url": mail.booking_url,
+        "alternatives_for": alternatives_for(rejected.treatment, rejected),
+    }
     key = MessageKey(rejected.booking_id, Kind.BOOKING_REJECTED, rejected.client.email, rejected.booking_version)
     Owing(repo, mail, clock, event.correlation_id).message(key, locale, context)

@@ -31,7 +31,7 @@ from services.notifications.adapters import mailer
 from services.notifications.adapters.orm import delivery, outbox
 from services.notifications.adapters.repository import SqlRepository
 from services.notifications.domain.messages import Delivery, Kind, Mail, MailSettings, RetryPolicy
-from services.notifications.service_layer import catalog_copy, owed, reminders, sending
+from services.notifications.service_layer import catalog_copy, owed, reminders, review, sending
 from services.notifications.service_layer.reminders import ReminderWindows
 from services.notifications.service_layer.sending import MailRoom
 from shared.clock import system_clock
@@ -39,6 +39,8 @@ from shared.db import SessionFactory, transaction, transactions
 from shared.events import (
     BookingCancelled,
     BookingConfirmed,
+    BookingDeclined,
+    BookingHeldForReview,
     BookingRejected,
     BookingRescheduled,
     ClientContact,
@@ -172,6 +174,52 @@ def rejected(start: datetime = TUESDAY_2PM, *, client: Client = MARIA) -> Bookin
     )
 
 
+def held_for_review(
+    start: datetime = TUESDAY_2PM, *, client: Client = MARIA, therapist: Therapist = ANNA, version: int = 2
+) -> BookingHeldForReview:
+    """booking.held_for_review: the intake answers need a therapist's look (version 2: requested, then held)."""
+    facts = confirmed(start, client=client, therapist=therapist, version=version, screened=True).model_dump()
+    return BookingHeldForReview.model_validate(facts)
+
+
+def held_again(booking: BookingConfirmed) -> BookingHeldForReview:
+    """A confirmed booking whose client updated the answers into "review": held again, one version later."""
+    facts = booking.model_dump()
+    facts.update(booking_version=booking.booking_version + 1, screened=True, again=True)
+    return BookingHeldForReview.model_validate(facts)
+
+
+def approved(held: BookingHeldForReview) -> BookingConfirmed:
+    """booking.confirmed once a therapist approved the answers, one version later."""
+    facts = held.model_dump(exclude={"again"})
+    facts.update(booking_version=held.booking_version + 1, after_review=True)
+    return BookingConfirmed.model_validate(facts)
+
+
+def declined(
+    held: BookingConfirmed,
+    *,
+    reason: str = "we would rather see you for a treatment without cupping",
+    automatic: bool = False,
+    alternative: str | None = BACK_NECK.slug,
+) -> BookingDeclined:
+    """booking.declined by staff after review (or `automatic`: not reviewed in time), one version later."""
+    return BookingDeclined(
+        booking_id=held.booking_id,
+        booking_version=held.booking_version + 1,
+        treatment=held.treatment,
+        treatment_name=held.treatment_name,
+        start=held.start,
+        timezone=held.timezone,
+        location=held.location,
+        reason=reason,
+        automatic=automatic,
+        alternative=alternative,
+        therapist_code=held.therapist_code,
+        client=held.client,
+    )
+
+
 def envelope(payload: Payload, occurred_at: datetime | None = None, correlation_id: str = "") -> Envelope:
     """The event as it travels; `occurred_at` says when the booking service emitted it."""
     wrapped = Envelope.wrap(payload, correlation_id or f"corr-{uuid.uuid4().hex[:12]}")
@@ -184,6 +232,8 @@ CONSUMERS: dict[type[Payload], tuple[str, owed.OwedOnEvent]] = {
     BookingRescheduled: ("notifications.on_booking_rescheduled", owed.on_booking_rescheduled),
     BookingCancelled: ("notifications.on_booking_cancelled", owed.on_booking_cancelled),
     BookingRejected: ("notifications.on_booking_rejected", owed.on_booking_rejected),
+    BookingHeldForReview: ("notifications.on_booking_held_for_review", review.on_booking_held_for_review),
+    BookingDeclined: ("notifications.on_booking_declined", review.on_booking_declined),
 }
 EVENT_CLASSES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in CONSUMERS}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.notifications.domain.messages import Kind
-from services.notifications.service_layer import owed
+from services.notifications.domain.messages import Kind, MailSettings
+from services.notifications.service_layer import owed, review
 from shared.events import Payload
 from tests.integration.notifications.story import (
     ANNA,
@@ -29,12 +29,20 @@ HANDLERS = {
     "booking.rescheduled": owed.on_booking_rescheduled,
     "booking.cancelled": owed.on_booking_cancelled,
     "booking.rejected": owed.on_booking_rejected,
+    "booking.held_for_review": review.on_booking_held_for_review,
+    "booking.declined": review.on_booking_declined,
 }
 
 
-def hear(repo: FakeRepository, clock: FixedClock, event: Payload, occurred_at: datetime | None = None) -> None:
+def hear(
+    repo: FakeRepository,
+    clock: FixedClock,
+    event: Payload,
+    occurred_at: datetime | None = None,
+    mail: MailSettings = MAIL,
+) -> None:
     wrapped = envelope(event, occurred_at or clock.now() - timedelta(days=3))
-    HANDLERS[wrapped.type](repo, wrapped, MAIL, clock)
+    HANDLERS[wrapped.type](repo, wrapped, mail, clock)
 
 
 def owed_now(repo: FakeRepository) -> list[tuple[str, str, int]]:

@@ -8,7 +8,19 @@ from datetime import timedelta
 from services.notifications.service_layer import reminders
 from services.notifications.service_layer.reminders import ReminderWindows
 from services.notifications.service_layer.sending import compose
-from tests.integration.notifications.story import ANNA, BEN, JONAS, LENA, MARIA, TUESDAY_2PM, berlin, confirmed
+from tests.integration.notifications.story import (
+    ANNA,
+    BEN,
+    JONAS,
+    LENA,
+    MARIA,
+    TUESDAY_2PM,
+    approved,
+    berlin,
+    confirmed,
+    held_again,
+    held_for_review,
+)
 from tests.support.clock import FixedClock
 from tests.unit.notifications.conftest import MAIL, MONDAY_6PM
 from tests.unit.notifications.fakes import FakeRepository
@@ -110,3 +122,28 @@ def test_a_screened_clients_reminder_asks_whether_anything_about_their_health_ch
     assert "please update your answers before the visit, using the link below" in marias
     assert f"https://clinic.example/bookings/{screened.booking_id}" in marias
     assert "health" not in reminder_to(JONAS.email)
+
+
+def test_a_visit_in_review_gets_no_reminder_until_it_is_approved(repo: FakeRepository, clock: FixedClock) -> None:
+    held = held_for_review(TUESDAY_2PM, client=MARIA)
+    hear(repo, clock, held)
+    confirmed_then_held = confirmed(TUESDAY_2PM + timedelta(hours=1), client=JONAS, therapist=BEN)
+    hear(repo, clock, confirmed_then_held)
+    hear(repo, clock, held_again(confirmed_then_held))
+
+    assert reminders.owe_reminders(repo, WINDOWS, MAIL, clock) == 0
+
+    hear(repo, clock, approved(held))  # approved days ago, before the window opened
+    assert reminders.owe_reminders(repo, WINDOWS, MAIL, clock) == 1
+    assert reminded(repo) == [("booking_reminder", MARIA.email, 3)]
+
+
+def test_a_therapists_day_lists_no_visit_that_waits_for_review(repo: FakeRepository, clock: FixedClock) -> None:
+    hear(repo, clock, confirmed(berlin(1, 9), client=MARIA, therapist=ANNA))
+    hear(repo, clock, held_for_review(berlin(1, 11), client=JONAS, therapist=ANNA))
+    clock.instant = berlin(1, 7)
+
+    assert reminders.owe_day_schedules(repo, 7, MAIL, clock) == 1
+
+    [schedule] = [r for r in repo.deliveries() if r.kind == "therapist_day_schedule"]
+    assert [a["client_name"] for a in schedule.context["appointments"]] == [MARIA.name]
