@@ -12,12 +12,14 @@ from datetime import date, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOKING = f"http://127.0.0.1:{os.environ.get('BOOKING_PORT', '8002')}"
 NOTIFICATIONS = f"http://127.0.0.1:{os.environ.get('NOTIFICATIONS_PORT', '8003')}"
+CATALOG = f"http://127.0.0.1:{os.environ.get('CATALOG_PORT', '8001')}"
 TREATMENT = "back-leg-cupping"
 DEADLINE = 60.0
 
@@ -48,17 +50,39 @@ def first_free_slot(client: httpx.Client) -> str:
     return str(wait_for("an available slot (the booking service learns the catalog first)", find))
 
 
+def no_concerns(questionnaire: dict[str, Any] | None) -> dict[str, str]:
+    """The answers of a client with nothing to report: the first `ok` option of every question asked
+    (text questions left empty); {} for a treatment without a questionnaire."""
+    answers = {}
+    for question in (questionnaire or {}).get("questions", []):
+        ok = [option["value"] for option in question["options"] if option["outcome"] == "ok"]
+        if question["kind"] != "text" and ok:
+            answers[question["code"]] = ok[0]
+    return answers
+
+
+def questionnaire(client: httpx.Client, treatment: str, catalog: str = CATALOG) -> dict[str, Any] | None:
+    """The treatment's intake questionnaire from the catalog API at `catalog`, or None when it asks nothing."""
+    answer = client.get(f"{catalog}/questionnaires/{treatment}")
+    if answer.status_code == 404:
+        return None
+    answer.raise_for_status()
+    return dict(answer.json()) if answer.json()["active"] else None
+
+
 def main() -> None:
     with httpx.Client(timeout=10) as client:
         wait_for("the booking API", lambda: client.get(f"{BOOKING}/health").status_code == 200)
         start = first_free_slot(client)
-        print(f"Booking {TREATMENT} at {start} ...")
+        answers = no_concerns(questionnaire(client, TREATMENT))
+        print(f"Booking {TREATMENT} at {start}, answering {len(answers)} intake questions with no concerns ...")
         answer = client.post(
             f"{BOOKING}/bookings",
             json={
                 "treatment": TREATMENT,
                 "start": start,
                 "client": {"name": "Maria Demo", "email": "maria@example.com"},
+                "answers": answers,
             },
         )
         answer.raise_for_status()

@@ -11,6 +11,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "catalog.resource_published": ("booking.on_resource_published",),
     "catalog.therapist_published": ("booking.on_therapist_published",),
     "catalog.location_published": ("booking.on_location_published", "notifications.on_location_published"),
+    "catalog.questionnaire_published": ("booking.on_questionnaire_published",),
     "catalog.resync_requested": ("catalog.on_resync_requested",),
     "booking.requested": ("booking.reserve_resources",),
     "booking.resources_reserved": ("booking.assign_therapist",),
@@ -18,7 +19,10 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "booking.rejected": ("notifications.on_booking_rejected",),
     "booking.rescheduled": ("notifications.on_booking_rescheduled",),
     "booking.cancelled": ("notifications.on_booking_cancelled",),
+    "booking.held_for_review": ("notifications.on_booking_held_for_review",),
+    "booking.declined": ("notifications.on_booking_declined",),
     "booking.closed": (),  # announced for every state change; nobody needs this one yet
+    "booking.answers_changed": (),  # the outcome only; kept for the record
 }
 
 # Periodic work the scheduler sends by name: (task, seconds between runs).
@@ -27,6 +31,8 @@ SCHEDULE: dict[str, tuple[str, float]] = {
     "booking-relay": ("booking.relay_outbox", 2.0),
     "notifications-relay": ("notifications.relay_outbox", 2.0),
     "booking-stale-pending": ("booking.resolve_stale_pending", 30.0),
+    "booking-review-deadline": ("booking.decline_unreviewed", 60.0),
+    "booking-erase-answers": ("booking.erase_answers", 3600.0),
     "notifications-due": ("notifications.send_due", 10.0),
     "notifications-reminders": ("notifications.owe_reminders", 60.0),
     "notifications-day-schedules": ("notifications.owe_day_schedules", 300.0),

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TZ = ZoneInfo("Europe/Berlin")
 ADMIN_KEY = "e2e-staff-key"
+FRONT_DESK = "front-desk@clinic.example"  # where notices of waiting reviews go besides the therapist
 SERVICES = ("catalog", "booking", "notifications")
 
 
@@ -81,6 +82,10 @@ def start_platform(
         CLINIC_TIMEZONE=TZ.key,
         NOTIFICATIONS_RETRY_BASE_SECONDS="1",
         BOOKING_STALE_PENDING_SECONDS="20",
+        # Reviews still open 4 days before the visit are declined: the clinical-fit tests book their
+        # reviews well beyond that, and the one left unreviewed within it.
+        BOOKING_REVIEW_DEADLINE_MINUTES=str(4 * 24 * 60),
+        NOTIFICATIONS_REVIEW_EMAIL=FRONT_DESK,
         BOOKING_URL=f"http://127.0.0.1:{booking_port}",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),  # make test-dates adds one
         **{f"{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},

@@ -14,6 +14,7 @@ import httpx
 from celery import Celery
 from sqlalchemy import insert, text
 
+from ops.demo import no_concerns, questionnaire
 from services.booking.adapters.orm import booking as booking_table
 from tests.e2e.platform import ADMIN_KEY, Platform, utc_naive
 from tests.support.clock import at, now, working_day
@@ -23,13 +24,22 @@ TREATMENT = "back-leg-cupping"
 CUPPING_THERAPISTS = {"anna-keller", "ben-okafor"}  # the seed's therapists with medical massage and cupping
 
 
-def book(platform: Platform, start: str, email: str, **headers: str) -> dict[str, Any]:
-    answer = httpx.post(
-        f"{platform.booking}/bookings",
-        json={"treatment": TREATMENT, "start": start, "client": {"name": "Maria Schmidt", "email": email}},
-        headers=headers,
-        timeout=30,
-    )
+def clean_answers(platform: Platform, treatment: str = TREATMENT) -> dict[str, str]:
+    """What a client with nothing to report answers to the treatment's intake questions (from the catalog)."""
+    with httpx.Client(timeout=10) as client:
+        return no_concerns(questionnaire(client, treatment, platform.urls["catalog"]))
+
+
+def book(
+    platform: Platform, start: str, email: str, answers: dict[str, str] | None = None, **headers: str
+) -> dict[str, Any]:
+    body = {
+        "treatment": TREATMENT,
+        "start": start,
+        "client": {"name": "Maria Schmidt", "email": email},
+        "answers": clean_answers(platform) if answers is None else answers,
+    }
+    answer = httpx.post(f"{platform.booking}/bookings", json=body, headers=headers, timeout=30)
     assert answer.status_code == 202, answer.text
     return answer.json()
 
@@ -217,7 +227,8 @@ def test_no_log_line_carries_a_clients_name_email_or_token(platform: Platform) -
     answer = httpx.post(
         f"{platform.booking}/bookings",
         json={"treatment": TREATMENT, "start": at(working_day(11), 13).isoformat(),
-              "client": {"name": name, "email": email, "phone": "+49 30 555 0101"}},
+              "client": {"name": name, "email": email, "phone": "+49 30 555 0101"},
+              "answers": clean_answers(platform)},
     )  # fmt: skip
     accepted = answer.json()
     assert settled(platform, accepted)["status"] in ("confirmed", "rejected")

