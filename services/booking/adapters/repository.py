@@ -84,7 +84,7 @@ class AbstractRepository(abc.ABC):
 
     @abc.abstractmethod
     def erase_answers(self, booking_id: str) -> bool:
-        """Delete a booking's answers (and the request fingerprint made from them); False if none were kept."""
+        """Delete a booking's answers; False if none were kept."""
 
     @abc.abstractmethod
     def answered_visits_ended_before(self, moment: datetime, limit: int = 500) -> list[str]:
@@ -355,8 +355,6 @@ class SqlRepository(AbstractRepository):
     def erase_answers(self, booking_id: str) -> bool:
         table = orm.intake_answers
         erased = self.session.execute(delete(table).where(table.c.booking_id == booking_id)).rowcount
-        # The fingerprint of the request that made the booking hashes its answers too: it goes with them.
-        self.session.execute(update(orm.booking).where(orm.booking.c.id == booking_id).values(request_fingerprint=None))
         return bool(erased)
 
     def answered_visits_ended_before(self, moment: datetime, limit: int = 500) -> list[str]:

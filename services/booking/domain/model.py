@@ -91,15 +91,12 @@ class Booking:
         self.resources = {}
         self.therapist = None
 
-    def answered(self, outcome: Outcome, version: int, now: datetime) -> bool:
-        """New answers until the visit starts; True when they put a confirmed booking back into review."""
-        if self.status not in (Status.PENDING, Status.NEEDS_REVIEW, Status.CONFIRMED) or now >= self.start:
-            raise IllegalTransition("answers can be changed only before the visit, while it is booked")
+    def answered(self, outcome: Outcome, version: int, now: datetime) -> None:
+        """New answers until the visit starts; a `review` answer puts a confirmed booking back into review."""
+        self.check_answerable(now)
         self.screening, self.questionnaire_version = outcome, version
         if self.status is Status.CONFIRMED and outcome is Outcome.REVIEW:
             self._move(Status.NEEDS_REVIEW)
-            return True
-        return False
 
     def reject(self, reason: str) -> None:
         self._move(Status.REJECTED)
@@ -107,10 +104,15 @@ class Booking:
         self.resources = {}
         self.therapist = None
 
+    def check_answerable(self, now: datetime) -> None:
+        if self.status not in (Status.PENDING, Status.NEEDS_REVIEW, Status.CONFIRMED) or now >= self.start:
+            raise IllegalTransition("answers can be changed only before the visit, while it is booked")
+
     def cancel(self, now: datetime, free_until: timedelta, by_clinic: bool = False) -> None:
-        """Cancel; a client's cancellation within `free_until` of the start counts as late."""
+        """Cancel; a client's cancellation of a confirmed visit within `free_until` of the start counts as late."""
+        confirmed = self.status is Status.CONFIRMED
         self._move(Status.CANCELLED)
-        self.late_cancellation = not by_clinic and self.start - now < free_until
+        self.late_cancellation = not by_clinic and confirmed and self.start - now < free_until
         self.reason = "cancelled by the clinic" if by_clinic else "cancelled by the client"
 
     def move_to(self, start: datetime, end: datetime, resources: dict[str, str], therapist: str) -> None:

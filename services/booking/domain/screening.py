@@ -96,6 +96,20 @@ class Referred(InvalidRequest):
         return {"outcome": Outcome.REFER.value, "advice": list(self.advice)}
 
 
+# Said when an answer that needs it carries no advice of its own (a text question's answer).
+_GENERIC_ADVICE = {
+    Outcome.REVIEW: {
+        "en": "A therapist will look at your answers before your visit is confirmed.",
+        "de": "Eine Therapeutin oder ein Therapeut sieht sich Ihre Angaben an, bevor der Termin bestätigt wird.",
+    },
+    Outcome.REFER: {
+        "en": "From your answers we cannot offer this treatment now; please see your doctor first.",
+        "de": "Nach Ihren Angaben können wir diese Behandlung jetzt nicht anbieten; bitte gehen Sie zuerst zu "
+        "Ihrer Ärztin oder Ihrem Arzt.",
+    },
+}
+
+
 def _in(texts: Mapping[str, str], locale: str) -> str:
     return texts.get(locale) or texts.get("en") or next(iter(texts.values()), "")
 
@@ -122,10 +136,13 @@ def screen(questionnaire: Questionnaire, given: Mapping[str, str], locale: str) 
     outcome = max((a.outcome for a in answers), key=_SEVERITY.index, default=Outcome.OK)
     options = {(q.code, o.value): o for q in questionnaire.questions for o in q.options}
     advice = tuple(
-        _in(options[(a.question, a.answer)].advice, locale)
-        for a in answers
-        if a.outcome is outcome and outcome is not Outcome.OK and (a.question, a.answer) in options
-    )
+        dict.fromkeys(
+            _in(chosen.advice if (chosen := options.get((a.question, a.answer))) and chosen.advice
+                else _GENERIC_ADVICE[outcome], locale)
+            for a in answers
+            if a.outcome is outcome and outcome is not Outcome.OK
+        )
+    )  # fmt: skip
     if outcome is Outcome.REFER:
         raise Referred(advice)
     return Screening(questionnaire.version, outcome, tuple(answers), advice)

@@ -38,7 +38,7 @@ from services.booking.entrypoints.schemas import (
 )
 from services.booking.service_layer import availability as availability_
 from services.booking.service_layer import changes, gauges, intake
-from services.booking.service_layer.catalog_copy import display_names, location_rules
+from services.booking.service_layer.catalog_copy import booked_rules, display_names, location_rules
 from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common, is_staff
 from shared.ops_endpoints import install_ops
 
@@ -115,7 +115,7 @@ def relay_now(wiring: Wiring) -> None:
 
 def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring) -> BookingPublic:
     """The booking as the client sees it, in its location's local time."""
-    tz = location_rules(repository, booking.location, wiring.rules).tz
+    tz = booked_rules(repository, booking.location, wiring.rules).tz
     names = display_names(repository)
     return BookingPublic(
         id=booking.id,
@@ -157,7 +157,10 @@ def create_booking(  # six parameters: FastAPI fills each from one part of the r
 ) -> BookingAccepted:
     """Ask for a slot. The booking is `pending` until workers confirm or reject it (poll GET)."""
     idempotency = (
-        (idempotency_key, hashlib.sha256(body.model_dump_json().encode()).hexdigest()) if idempotency_key else None
+        # Health answers stay out of the fingerprint: a hash of a few yes/no answers is easily reversed.
+        (idempotency_key, hashlib.sha256(body.model_dump_json(exclude={"answers"}).encode()).hexdigest())
+        if idempotency_key
+        else None
     )
     if idempotency and (earlier := changes.replay(repository, *idempotency)):
         response.headers["Idempotent-Replayed"] = "true"

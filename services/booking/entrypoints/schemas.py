@@ -61,7 +61,10 @@ class AnswersPublic(BaseModel):
     booking_id: str
     questionnaire_version: int
     outcome: Outcome
-    advice: list[str] = Field(description="what the client is told about review answers, in their language")
+    advice: list[str] = Field(
+        description="what the client is told about the answers just given (review), in "
+        "their language; empty when read back"
+    )
     answered_at: datetime | None
     answers: list[AnswerPublic]
 

@@ -69,6 +69,15 @@ def location_rules(repository: AbstractRepository, code: str | None, defaults: B
     )
 
 
+def booked_rules(repository: AbstractRepository, code: str, defaults: BookingRules) -> BookingRules:
+    """The rules of a location a booking was made at: its catalog entry's, or `defaults` (settings) once the
+    location is withdrawn, so its bookings can still be read, reviewed, declined and cancelled."""
+    try:
+        return location_rules(repository, code, defaults)
+    except InvalidRequest:
+        return replace(defaults, location=code)
+
+
 def check_open(rules: BookingRules, treatment: TreatmentSpec, start: datetime) -> None:
     """Refuse a visit outside the location's opening hours."""
     if not rules.open_during(start, start + timedelta(minutes=treatment.duration_minutes)):

@@ -23,7 +23,7 @@ from services.booking.domain.exceptions import (
 )
 from services.booking.domain.model import Booking, Client, Status
 from services.booking.service_layer import intake
-from services.booking.service_layer.catalog_copy import check_open, location_rules, offered_treatment
+from services.booking.service_layer.catalog_copy import booked_rules, check_open, location_rules, offered_treatment
 from services.booking.service_layer.holding import (
     Placement,
     day_bounds,
@@ -183,7 +183,7 @@ def cancel(
             treatment=booking.treatment,
             treatment_name=treatment.name if treatment else booking.treatment,
             start=booking.start,
-            timezone=location_rules(repository, booking.location, policy.rules).tz.key,
+            timezone=booked_rules(repository, booking.location, policy.rules).tz.key,
             by_clinic=by_clinic,
             late=bool(booking.late_cancellation),
             therapist_code=therapist,

@@ -12,6 +12,7 @@ from services.booking.adapters.repository import AbstractRepository
 from services.booking.domain.allocation import free_resources, free_therapists
 from services.booking.domain.calendar import CELL_MINUTES, BookingRules, Claims, cell_of, claim_cells
 from services.booking.domain.catalog import KIND_NAMES, THERAPIST, TreatmentSpec, resource_kind
+from services.booking.domain.exceptions import SlotUnavailable
 from services.booking.domain.model import Booking
 from shared.events import ClientContact
 
@@ -121,7 +122,9 @@ def slot_facts(
     repository: AbstractRepository, booking: Booking, treatment: TreatmentSpec, rules: BookingRules
 ) -> dict[str, object]:
     """What a confirmation or reschedule announces: everything an email about the visit needs."""
-    therapist = next(t for t in repository.therapists() if t.code == booking.therapist)
+    therapist = next((t for t in repository.therapists() if t.code == booking.therapist), None)
+    if therapist is None:  # withdrawn from the catalog since they were held
+        raise SlotUnavailable(f"therapist {booking.therapist!r} no longer takes bookings; decline or cancel this one")
     names = {r.code: r.name for r in repository.resources()}
     return {
         "booking_id": booking.id,

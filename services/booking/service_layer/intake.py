@@ -24,7 +24,7 @@ from services.booking.domain.catalog import TreatmentSpec
 from services.booking.domain.exceptions import InvalidRequest
 from services.booking.domain.model import Booking, Status
 from services.booking.domain.screening import Screening, screen
-from services.booking.service_layer.catalog_copy import location_rules
+from services.booking.service_layer.catalog_copy import booked_rules
 from services.booking.service_layer.holding import slot_facts
 from shared.events import AnswersChanged, BookingConfirmed, BookingDeclined, BookingHeldForReview, ClientContact
 
@@ -54,21 +54,30 @@ def _treatment(repository: AbstractRepository, booking: Booking) -> TreatmentSpe
 def give_answers(
     repository: AbstractRepository, booking: Booking, answers: Mapping[str, str], now: datetime, defaults: BookingRules
 ) -> Screening:
-    """New answers from the client until the visit; `refer` changes nothing (Referred); `review` puts a
-    confirmed booking back into review and tells the therapist."""
+    """New answers from the client until the visit. `refer` changes nothing (Referred); the same answers
+    again change nothing; a `review` answer puts a confirmed booking back into review, and any change
+    while in review is announced again, so the therapist never approves answers they have not seen."""
     treatment = _treatment(repository, booking)
     screening = screen_request(repository, treatment, answers, booking.client.locale)
     if screening is None:
         raise InvalidRequest(f"{treatment.name} asks no intake questions")
-    again = booking.answered(screening.outcome, screening.version, now)
+    booking.check_answerable(now)
+    kept = repository.answers(booking.id)
+    if kept is not None and (kept.version, _given(kept)) == (screening.version, _given(screening)):
+        return screening
+    booking.answered(screening.outcome, screening.version, now)
     repository.keep_answers(booking.id, screening)
     repository.save(booking)
     event = AnswersChanged(booking_id=booking.id, questionnaire_version=screening.version, outcome=screening.outcome)
     repository.announce(event, booking.correlation_id)
-    if again:
-        facts = slot_facts(repository, booking, treatment, location_rules(repository, booking.location, defaults))
+    if booking.status is Status.NEEDS_REVIEW:
+        facts = slot_facts(repository, booking, treatment, booked_rules(repository, booking.location, defaults))
         repository.announce(BookingHeldForReview(again=True, **facts), booking.correlation_id)
     return screening
+
+
+def _given(screening: Screening) -> list[tuple[str, str]]:
+    return [(a.question, a.answer) for a in screening.answers]
 
 
 def erase(repository: AbstractRepository, booking: Booking) -> bool:
@@ -95,7 +104,7 @@ def approve(repository: AbstractRepository, booking: Booking, defaults: BookingR
     """A therapist looked at the answers: confirmed, and the client gets their confirmation."""
     booking.approve()
     repository.save(booking)
-    rules = location_rules(repository, booking.location, defaults)
+    rules = booked_rules(repository, booking.location, defaults)
     facts = slot_facts(repository, booking, _treatment(repository, booking), rules)
     repository.announce(BookingConfirmed(after_review=True, **facts), booking.correlation_id)
 
@@ -117,7 +126,7 @@ def decline(
             treatment=booking.treatment,
             treatment_name=treatment.name if treatment else booking.treatment,
             start=booking.start,
-            timezone=location_rules(repository, booking.location, defaults).tz.key,
+            timezone=booked_rules(repository, booking.location, defaults).tz.key,
             location=booking.location,
             reason=reason,
             automatic=automatic,

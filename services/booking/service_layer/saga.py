@@ -4,7 +4,7 @@ The saga runs in workers, one step per event, each step in one transaction with 
   booking.requested          -> reserve_resources: hold a room (and a cupping kit where needed)
   booking.resources_reserved -> assign_therapist: hold a qualified therapist, confirm; or, when the
                                 client's intake answers ask for it, hold everything for a therapist's
-                                review (booking.held_for_review; service_layer/review.py goes on)
+                                review (booking.held_for_review; service_layer/intake.py goes on)
 A step that cannot get what it needs releases every claim of the booking and rejects it with a
 reason a person can read. Each step checks the booking's state first, so a repeated step is a no-op.
 Cancel, reschedule, complete and no-show (service_layer/changes.py) run in the API's transaction and

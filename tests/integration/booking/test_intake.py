@@ -64,7 +64,7 @@ def place(factory: SessionFactory, hour: int, answers: dict[str, str]) -> str:
     return booking.id
 
 
-def test_answers_are_kept_replaced_and_erased_with_their_fingerprint(factory: SessionFactory) -> None:
+def test_answers_are_kept_replaced_and_erased(factory: SessionFactory) -> None:
     booking_id = place(factory, 10, {"blood_thinners": "no", "clots": "no"})
     with transaction(factory) as session:
         repository = SqlRepository(session)
@@ -86,7 +86,7 @@ def test_answers_are_kept_replaced_and_erased_with_their_fingerprint(factory: Se
     with transaction(factory) as session:
         assert SqlRepository(session).answers(booking_id) is None
         row = session.execute(select(orm.booking).where(orm.booking.c.id == booking_id)).one()
-        assert row.request_fingerprint is None and row.screening == "review"
+        assert row.screening == "review" and row.questionnaire_version == 2  # the outcome stays
 
 
 def test_the_sweeps_find_reviews_near_their_visit_and_answers_past_retention(factory: SessionFactory) -> None:

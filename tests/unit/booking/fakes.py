@@ -109,9 +109,6 @@ class FakeRepository(AbstractRepository):
         return self.kept_answers.get(booking_id)
 
     def erase_answers(self, booking_id: str) -> bool:
-        for key, (booking, _fingerprint) in list(self.idempotency.items()):
-            if booking == booking_id:
-                self.idempotency[key] = (booking, "")
         return self.kept_answers.pop(booking_id, None) is not None
 
     def answered_visits_ended_before(self, moment: datetime, limit: int = 500) -> list[str]:

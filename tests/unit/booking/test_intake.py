@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.booking.domain import screening as domain
 from services.booking.domain.exceptions import IllegalTransition, InvalidRequest
 from services.booking.domain.model import Client, Status
 from services.booking.domain.screening import Outcome, Referred
@@ -209,3 +210,27 @@ def test_answers_are_erased_a_while_after_the_visit(screened: FakeRepository) ->
     assert intake.erase_expired(screened.transaction, booking.end + timedelta(days=90)) == 1
     assert screened.answers(booking_id) is None
     assert screened.get(booking_id).screening is Outcome.OK  # type: ignore[union-attr]  # the outcome stays
+
+
+def test_the_same_answers_again_change_nothing(screened: FakeRepository) -> None:
+    booking_id = booked(screened, THINNERS)
+    booking = screened.get(booking_id, lock=True)
+    assert booking is not None
+    intake.approve(screened, booking, RULES)
+    before = len(screened.announced)
+    intake.give_answers(screened, booking, THINNERS, screened.clock.now(), RULES)  # saved again after a reminder
+    assert status(screened, booking_id) is Status.CONFIRMED and len(screened.announced) == before
+
+
+def test_changed_answers_while_in_review_are_announced_again(screened: FakeRepository) -> None:
+    booking_id = booked(screened, THINNERS)
+    booking = screened.get(booking_id, lock=True)
+    assert booking is not None
+    intake.give_answers(screened, booking, {**THINNERS, "notes": "also a new knee"}, screened.clock.now(), RULES)
+    assert screened.announced_types()[-1] == "booking.held_for_review"  # the therapist sees what changed
+
+
+def test_a_text_answer_that_needs_review_gets_advice_of_its_own() -> None:
+    question = domain.Question("history", "text", {"en": "History?"}, answered_outcome=Outcome.REVIEW)
+    screening = domain.screen(domain.Questionnaire(CUPPING, 1, (question,)), {"history": "something"}, "de")
+    assert screening.outcome is Outcome.REVIEW and screening.advice and "Therapeut" in screening.advice[0]
