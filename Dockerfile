@@ -23,9 +23,10 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY shared/ shared/
 COPY services/ services/
 COPY ops/ ops/
+COPY web/ web/
 RUN pip install --no-cache-dir . \
     && rm -rf build *.egg-info
 
 USER clinic
 
-EXPOSE 8001 8002 8003
+EXPOSE 8000 8001 8002 8003

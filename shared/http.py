@@ -1,7 +1,7 @@
 """HTTP plumbing every service's API uses, declared once: sessions, the staff key check, domain errors
 mapped to status codes, correlation ids, validation errors, health.
 
-A service's `create_app` calls `install_common(app, database, staff_key, errors)`; its routes then take
+A service's `create_app` calls `install_common(app, database, settings, errors)`; its routes then take
 `SessionDep` / `ReadSessionDep` and declare `dependencies=[StaffOnly]`, which find the service's
 database and key on `app.state`."""
 
@@ -16,11 +16,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from shared.db import Database
+from shared.settings import BaseServiceSettings
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -60,13 +62,22 @@ SessionDep = Annotated[Session, Depends(_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 
 
+# What a browser page may send and read across origins.
+CORS_HEADERS = ["Content-Type", "X-API-Key", "X-Booking-Token", "Idempotency-Key", "X-Correlation-ID"]
+CORS_EXPOSED = ["X-Correlation-ID", "Idempotent-Replayed", "Retry-After", "Location"]
+
+
 def install_common(
-    app: FastAPI, database: Database, staff_key: str, errors: Mapping[type[Exception], int] | None = None
+    app: FastAPI,
+    database: Database,
+    settings: BaseServiceSettings,
+    errors: Mapping[type[Exception], int] | None = None,
 ) -> None:
     """The service's database and staff key for the dependencies above; each domain error class in
     `errors` answered with its status code and the error's message; correlation ids in and out
-    (X-Correlation-ID); validation errors that say which field is wrong; a /health endpoint."""
-    app.state.database, app.state.staff_key = database, staff_key
+    (X-Correlation-ID); validation errors that say which field is wrong; a /health endpoint; CORS for
+    the origins in CORS_ORIGINS (no other origin gets CORS headers)."""
+    app.state.database, app.state.staff_key = database, settings.admin_api_key
 
     def _domain_error(_request: Request, error: Exception) -> JSONResponse:
         code = next(code for kind, code in (errors or {}).items() if isinstance(error, kind))
@@ -95,6 +106,16 @@ def install_common(
         problems = [_problem(e) for e in error.errors()]
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         return JSONResponse(status_code=422, content={"detail": summary, "errors": problems})
+
+    # Added last so it runs first: a preflight is answered before anything else looks at the request.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=CORS_HEADERS,
+        expose_headers=CORS_EXPOSED,
+        max_age=600,
+    )
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
     def health() -> dict[str, str]:

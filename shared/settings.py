@@ -21,6 +21,8 @@ class BaseServiceSettings(BaseSettings):
     admin_api_key: str = Field(DEVELOPMENT_API_KEY, alias="ADMIN_API_KEY")
     # Seconds before Redis hands an unacknowledged task to another worker; one value for every app.
     visibility_timeout: int = Field(900, alias="CELERY_VISIBILITY_TIMEOUT")
+    # Web front ends on other origins that may call this API from a browser (comma-separated).
+    cors_origins: str = Field("", alias="CORS_ORIGINS")
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> BaseServiceSettings:
@@ -28,6 +30,10 @@ class BaseServiceSettings(BaseSettings):
         if self.app_env != "development" and self.admin_api_key == DEVELOPMENT_API_KEY:
             raise ValueError("ADMIN_API_KEY must be set to a secret outside development (APP_ENV)")
         return self
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def tz(self) -> ZoneInfo:

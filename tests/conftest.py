@@ -31,5 +31,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--clock"):
         skip = pytest.mark.skip(reason="--clock moves this process only; the platform's processes keep real time")
         for item in items:
-            if "tests/e2e/" in str(item.fspath):
+            if "tests/e2e/" in str(item.fspath) or "tests/browser/" in str(item.fspath):
                 item.add_marker(skip)

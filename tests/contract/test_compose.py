@@ -482,7 +482,7 @@ def _uvicorn_port(command: str) -> int | None:
 
 
 def test_each_api_publishes_and_probes_its_own_port(compose: dict[str, Any]) -> None:
-    apis = {n: s for n, s in services_of(compose).items() if "uvicorn" in str(s.get("command", ""))}
+    apis = {n: s for n, s in services_of(compose).items() if "uvicorn services." in str(s.get("command", ""))}
     assert set(apis) == {"catalog-api", "booking-api", "notifications-api"}
     for name, svc in apis.items():
         port = _uvicorn_port(str(svc["command"]))
@@ -491,6 +491,17 @@ def test_each_api_publishes_and_probes_its_own_port(compose: dict[str, Any]) -> 
         assert f"127.0.0.1:{port}/health" in json.dumps(svc["healthcheck"]["test"]), (
             f"{name}'s healthcheck does not probe its own port {port}"
         )
+
+
+def test_the_web_pages_are_served_on_their_origin_and_allowed_by_every_api(compose: dict[str, Any]) -> None:
+    web = services_of(compose)["web"]
+    assert "uvicorn ops.web:app" in str(web["command"]) and "--port 8000" in str(web["command"])
+    assert "8000:8000" in [str(p) for p in web.get("ports", [])]
+    assert "127.0.0.1:8000/config.json" in json.dumps(web["healthcheck"]["test"])
+    shared_env = compose["x-env"]
+    assert "http://localhost:8000" in shared_env["CORS_ORIGINS"]
+    assert shared_env["NOTIFICATIONS_MANAGE_URL"].endswith("/manage/")
+    assert shared_env["MANAGE_LINK_SECRET"].startswith("${MANAGE_LINK_SECRET:?"), "the link secret must be required"
 
 
 def _routing_services() -> tuple[str, ...]:

@@ -70,7 +70,12 @@ def _spawn(platform: Platform, name: str, args: list[str]) -> None:
 
 
 def start_platform(
-    workdir: Path, redis_url: str, database_urls: dict[str, str], smtp: SmtpSink, booking_workers: int = 2
+    workdir: Path,
+    redis_url: str,
+    database_urls: dict[str, str],
+    smtp: SmtpSink,
+    booking_workers: int = 2,
+    extra_env: dict[str, str] | None = None,
 ) -> Platform:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     booking_port = free_port()
@@ -89,6 +94,7 @@ def start_platform(
         BOOKING_URL=f"http://127.0.0.1:{booking_port}",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),  # make test-dates adds one
         **{f"{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
+        **(extra_env or {}),
     )
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -56,7 +56,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     install_common(
         app,
         wiring.database,
-        wiring.settings.admin_api_key,
+        wiring.settings,
         errors={InvalidRequest: 422, NotFound: 404, IllegalTransition: 409, SlotUnavailable: 409},
     )
     install_ops(

@@ -203,7 +203,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     )
     app.state.wiring = wiring
     # UnknownEntry first: it is a CatalogError too, but the answer is "not found", not "invalid".
-    install_common(app, wiring.database, wiring.settings.admin_api_key, errors={UnknownEntry: 404, CatalogError: 422})
+    install_common(app, wiring.database, wiring.settings, errors={UnknownEntry: 404, CatalogError: 422})
     install_ops(app, "catalog", wiring.database, outbox, lambda: wiring.settings.redis_url)
     app.include_router(router)
     return app

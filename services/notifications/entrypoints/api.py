@@ -109,7 +109,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     wiring = wiring or bootstrap()
     app = FastAPI(title="Clinic notifications", version="1.0", description="Emails to clients and therapists.")
     app.state.wiring = wiring
-    install_common(app, wiring.database, wiring.settings.admin_api_key, errors=ERRORS)
+    install_common(app, wiring.database, wiring.settings, errors=ERRORS)
 
     def gauges(session: Session) -> dict[str, staff.Gauge]:
         return staff.gauges(SqlRepository(session))
