@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_API_KEY = "dev-admin-key"
@@ -23,6 +23,8 @@ class BaseServiceSettings(BaseSettings):
     visibility_timeout: int = Field(900, alias="CELERY_VISIBILITY_TIMEOUT")
     # Web front ends on other origins that may call this API from a browser (comma-separated).
     cors_origins: str = Field("", alias="CORS_ORIGINS")
+    # Signs the self-service links in client emails (shared.links); booking and notifications need the same.
+    manage_link_secret: SecretStr = Field(SecretStr(""), alias="MANAGE_LINK_SECRET")
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> BaseServiceSettings:
