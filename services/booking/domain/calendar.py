@@ -87,6 +87,11 @@ class BookingRules:
         yield from sorted(starts)
 
 
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    """The date it is at `now` where the clock on the wall shows `tz`."""
+    return now.astimezone(tz).date()
+
+
 def local_span(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[int, int, int] | None:
     """(weekday, start minute, end minute) of [start, end) on its local day; None if it crosses midnight."""
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)

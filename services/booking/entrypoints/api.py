@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Header, Query,
 from services.booking.adapters.orm import outbox
 from services.booking.adapters.repository import AbstractRepository, SqlRepository
 from services.booking.bootstrap import Wiring, bootstrap
+from services.booking.domain.calendar import local_today
 from services.booking.domain.exceptions import (
     AlreadyRequested,
     IllegalTransition,
@@ -44,6 +45,15 @@ from shared.ops_endpoints import install_ops
 
 LocalDate = Annotated[
     date, Query(alias="date", ge=date(2000, 1, 1), le=date(2099, 12, 31), description="local date, YYYY-MM-DD")
+]
+OptionalLocalDate = Annotated[
+    date | None,
+    Query(
+        alias="date",
+        ge=date(2000, 1, 1),
+        le=date(2099, 12, 31),
+        description="local date, YYYY-MM-DD; omit for today at the location",
+    ),
 ]
 router = APIRouter()
 
@@ -364,19 +374,22 @@ def availability(  # one parameter per query parameter, as FastAPI documents the
     repository: ReadRepository,
     wiring: WiringDep,
     treatment: Annotated[str, Query(min_length=1, examples=["back-leg-cupping"])],
-    date_: LocalDate,
+    date_: OptionalLocalDate = None,
     days: Annotated[int, Query(ge=1, le=14, description="how many days from `date`")] = 1,
     therapist: Annotated[str | None, Query(description="only this therapist's free times")] = None,
     location: Annotated[str | None, Query(description="only this location's rooms and therapists")] = None,
 ) -> Availability:
     """Start times at which a booking would be confirmed now, as ISO 8601 with the clinic's offset.
 
-    Answered from the booking service's own data: no other service is called."""
-    query = availability_.AvailabilityQuery(treatment, date_, days, therapist, location)
-    slots = availability_.availability(repository, query, wiring.rules, wiring.clock.now())
+    Answered from the booking service's own data: no other service is called. Without `date`, from
+    today at the location (its time zone, by the service's clock); the answer's `date` says which day."""
+    now = wiring.clock.now()
     tz = location_rules(repository, location, wiring.rules).tz
+    first_day = date_ or local_today(now, tz)
+    query = availability_.AvailabilityQuery(treatment, first_day, days, therapist, location)
+    slots = availability_.availability(repository, query, wiring.rules, now)
     return Availability(
-        treatment=treatment, date=date_, days=days, timezone=tz.key, slots=[s.astimezone(tz) for s in slots]
+        treatment=treatment, date=first_day, days=days, timezone=tz.key, slots=[s.astimezone(tz) for s in slots]
     )
 
 
