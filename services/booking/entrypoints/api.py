@@ -33,12 +33,15 @@ from services.booking.entrypoints.schemas import (
     BookingAccepted,
     BookingCreate,
     BookingPublic,
+    DayBookingPublic,
+    DayRowPublic,
     DaySchedule,
+    DayView,
     DeclineRequest,
     RescheduleRequest,
 )
 from services.booking.service_layer import availability as availability_
-from services.booking.service_layer import changes, gauges, intake
+from services.booking.service_layer import changes, front_desk, gauges, intake
 from services.booking.service_layer.catalog_copy import booked_rules, display_names, location_rules
 from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common, is_staff
 from shared.ops_endpoints import install_ops
@@ -367,6 +370,42 @@ def day_schedule(
     bookings = changes.resource_day(repository, kind, code, date_, wiring.rules)
     public = [_public(repository, b, wiring) for b in bookings]
     return DaySchedule(kind=kind, code=code, date=date_, bookings=public)
+
+
+@router.get("/day", response_model=DayView, tags=["staff"], dependencies=[StaffOnly])
+def location_day(
+    repository: ReadRepository,
+    wiring: WiringDep,
+    date_: OptionalLocalDate = None,
+    location: Annotated[str | None, Query(max_length=64, description="omit when the clinic has one location")] = None,
+) -> DayView:
+    """Staff: one location's day: every therapist working there, every room and kit, their bookings
+    (not cancelled, declined or rejected) and how full each is. Minutes are real minutes."""
+    view = front_desk.location_day(repository, location, date_, wiring.rules, wiring.clock.now())
+    tz = view.tz
+    return DayView(
+        date=view.day,
+        location=view.location,
+        timezone=tz.key,
+        opens=view.opens.astimezone(tz) if view.opens else None,
+        closes=view.closes.astimezone(tz) if view.closes else None,
+        utilisation=view.utilisation,
+        rows=[
+            DayRowPublic(
+                kind=row.kind,
+                code=row.code,
+                name=row.name,
+                available_minutes=row.available_minutes,
+                booked_minutes=row.booked_minutes,
+                utilisation=row.utilisation,
+                bookings=[
+                    DayBookingPublic(**{**asdict(b), "start": b.start.astimezone(tz), "end": b.end.astimezone(tz)})
+                    for b in row.bookings
+                ],
+            )
+            for row in view.rows
+        ],
+    )
 
 
 @router.get("/availability", response_model=Availability, tags=["availability"])

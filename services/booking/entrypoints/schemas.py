@@ -120,3 +120,35 @@ class Availability(BaseModel):
     days: int = 1
     timezone: str
     slots: list[datetime]
+
+
+class DayBookingPublic(BaseModel):
+    id: str
+    status: Status
+    start: datetime
+    end: datetime
+    treatment: str = Field(description="the treatment's name")
+    client_first_name: str
+    screening: Outcome | None = Field(None, description="the intake answers' outcome (never the answers)")
+
+
+class DayRowPublic(BaseModel):
+    kind: str = Field(description="therapist, room or cupping_kit")
+    code: str
+    name: str
+    available_minutes: int = Field(
+        description="therapist: shift here less breaks and time off; room, kit: the opening hours"
+    )
+    booked_minutes: int = Field(description="its bookings' minutes inside the day")
+    utilisation: float = Field(description="booked over available; 0 when nothing was available")
+    bookings: list[DayBookingPublic]
+
+
+class DayView(BaseModel):
+    date: date
+    location: str
+    timezone: str
+    opens: datetime | None = Field(description="the opening hours that day; null when closed")
+    closes: datetime | None
+    rows: list[DayRowPublic]
+    utilisation: float = Field(description="booked over available minutes of all rows together")
