@@ -14,6 +14,10 @@ class NotFound(BookingError):
     """No such booking, or the token does not match it."""
 
 
+class LinkExpired(BookingError):
+    """A self-service link's token, for a visit that has ended: the link is no key any more."""
+
+
 class SlotUnavailable(BookingError):
     """The slot asked for cannot be had now; nothing was changed."""
 

@@ -20,6 +20,7 @@ from services.booking.domain.exceptions import (
     AlreadyRequested,
     IllegalTransition,
     InvalidRequest,
+    LinkExpired,
     NotFound,
     SlotUnavailable,
 )
@@ -70,7 +71,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
         app,
         wiring.database,
         wiring.settings,
-        errors={InvalidRequest: 422, NotFound: 404, IllegalTransition: 409, SlotUnavailable: 409},
+        errors={InvalidRequest: 422, NotFound: 404, IllegalTransition: 409, SlotUnavailable: 409, LinkExpired: 410},
     )
     install_ops(
         app,
@@ -111,7 +112,9 @@ class Caller:
 
 def _caller(
     request: Request,
-    x_booking_token: Annotated[str | None, Header(description="The token from POST /bookings")] = None,
+    x_booking_token: Annotated[
+        str | None, Header(description="the token from POST /bookings, or the one in the email's link")
+    ] = None,
     x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
 ) -> Caller:
     return Caller(token=x_booking_token, staff=is_staff(request, x_api_key))
@@ -206,18 +209,21 @@ def _accepted(booking: Booking, token: str) -> BookingAccepted:
     return BookingAccepted(id=booking.id, status=booking.status, token=token, links={"self": f"/bookings/{booking.id}"})
 
 
-def _authorised(repository: AbstractRepository, booking_id: str, caller: Caller, lock: bool = False) -> Booking:
-    """The booking, for its token or the staff key; `lock` to change it."""
+def _authorised(  # five inputs: the booking asked for, who asks, and what checks them
+    repository: AbstractRepository, booking_id: str, caller: Caller, wiring: Wiring, lock: bool = False
+) -> Booking:
+    """The booking, for its token, its email link's token or the staff key; `lock` to change it."""
     if caller.staff:
         return changes.get_booking(repository, booking_id, None, lock)
     if not caller.token:
         raise NotFound("this booking needs its token in the X-Booking-Token header")
-    return changes.get_booking(repository, booking_id, caller.token, lock)
+    access = changes.LinkAccess(wiring.settings.manage_link_secret.get_secret_value(), wiring.clock.now())
+    return changes.get_booking_for_client(repository, booking_id, caller.token, access, lock)
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
 def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> BookingPublic:
-    return _public(repository, _authorised(repository, booking_id, caller), wiring)
+    return _public(repository, _authorised(repository, booking_id, caller, wiring), wiring)
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
@@ -226,7 +232,7 @@ def cancel_booking(
 ) -> BookingPublic:
     """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
     as late) or with the staff key (cancelled by the clinic). 409 when it can no longer be cancelled."""
-    booking = _authorised(repository, booking_id, caller, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
     policy = changes.CancellationPolicy(wiring.rules, timedelta(hours=wiring.settings.free_cancellation_hours))
     changes.cancel(repository, booking, wiring.clock.now(), policy, by_clinic=caller.staff)
     background.add_task(relay_now, wiring)
@@ -243,16 +249,16 @@ def reschedule_booking(  # six parameters: FastAPI fills each from one part of t
     caller: CallerDep,
 ) -> BookingPublic:
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
-    booking = _authorised(repository, booking_id, caller, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
     changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now())
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring)
 
 
 @router.get("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
-def read_answers(booking_id: str, repository: ReadRepository, caller: CallerDep) -> AnswersPublic:
+def read_answers(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> AnswersPublic:
     """The intake answers, for the booking's token or staff only; 404 once they are erased."""
-    booking = _authorised(repository, booking_id, caller)
+    booking = _authorised(repository, booking_id, caller, wiring)
     screening = repository.answers(booking.id)
     if screening is None:
         raise NotFound("no intake answers are kept for this booking")
@@ -270,7 +276,7 @@ def update_answers(  # six parameters: FastAPI fills each from one part of the r
 ) -> AnswersPublic:
     """Answer again until the visit: `refer` is a 422 with advice and changes nothing; `review` puts a
     confirmed booking back into review and tells the therapist."""
-    booking = _authorised(repository, booking_id, caller, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
     screening = intake.give_answers(repository, booking, body.answers, wiring.clock.now(), wiring.rules)
     background.add_task(relay_now, wiring)
     return _answers(booking, screening)
@@ -281,7 +287,7 @@ def erase_answers(
     booking_id: str, repository: Repository, wiring: WiringDep, background: BackgroundTasks, caller: CallerDep
 ) -> None:
     """Erase the intake answers now (they go anyway BOOKING_ANSWERS_RETENTION_DAYS after the visit)."""
-    booking = _authorised(repository, booking_id, caller, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
     if not intake.erase(repository, booking):
         raise NotFound("no intake answers are kept for this booking")
     background.add_task(relay_now, wiring)

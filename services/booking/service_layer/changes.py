@@ -18,6 +18,7 @@ from services.booking.domain.exceptions import (
     AlreadyRequested,
     IllegalTransition,
     InvalidRequest,
+    LinkExpired,
     NotFound,
     SlotUnavailable,
 )
@@ -34,6 +35,7 @@ from services.booking.service_layer.holding import (
     slot_facts,
     when,
 )
+from shared import links
 from shared.events import BookingCancelled, BookingClosed, BookingRequested, BookingRescheduled, ClientContact
 
 
@@ -55,6 +57,14 @@ class CancellationPolicy:
 
     rules: BookingRules
     free_until: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class LinkAccess:
+    """What a self-service link's token is checked with: the secret it was signed with, and now."""
+
+    secret: str  # empty: links are not configured, and no link token opens anything
+    now: datetime
 
 
 def hash_token(token: str) -> str:
@@ -132,6 +142,21 @@ def get_booking(repository: AbstractRepository, booking_id: str, token: str | No
     booking = repository.get(booking_id, lock)
     if booking is None or (token is not None and not hmac.compare_digest(booking.token_hash, hash_token(token))):
         raise NotFound("no booking with this id and token")
+    return booking
+
+
+def get_booking_for_client(  # five inputs: the booking, the key shown and what decides whether it fits
+    repository: AbstractRepository, booking_id: str, token: str, access: LinkAccess, lock: bool = False
+) -> Booking:
+    """The booking for its own token (from POST /bookings), or for the token of a self-service link
+    signed for this booking, until its visit has ended. Any other token is NotFound, as a wrong one."""
+    if links.booking_of(token, access.secret) != booking_id:
+        return get_booking(repository, booking_id, token, lock)
+    booking = repository.get(booking_id, lock)
+    if booking is None:
+        raise NotFound("no booking with this id and token")
+    if booking.end <= access.now:
+        raise LinkExpired("this link stopped working when the visit ended")
     return booking
 
 
