@@ -192,3 +192,50 @@ def test_without_a_configured_secret_no_link_opens_anything(booking_service: Boo
         assert response.status_code == 404
         assert response.json()["detail"] == "no booking with this id and token"
     assert read(booking_service, booking_id, {"X-Booking-Token": token}).status_code == 200
+
+
+# ---- what cancelling now would cost ---------------------------------------------------------------
+
+
+def test_the_booking_says_until_when_cancelling_is_free_and_whether_now_is_too_late(
+    clinic: BookingService, clock: FixedClock, day: datetime
+) -> None:
+    start = day.replace(hour=15)
+    free_until = free_until_hours(clinic)
+    clock.instant = start - free_until - timedelta(hours=6)  # the day before: cancelling is still free
+    booking_id, token = book(clinic, start)
+    own = {"X-Booking-Token": token}
+
+    early = read(clinic, booking_id, own).json()
+    assert datetime.fromisoformat(early["free_cancellation_until"]) == start - free_until
+    assert early["free_cancellation_until"].endswith(start.isoformat()[-6:])  # the location's offset
+    assert early["cancellation_would_be_late"] is False
+
+    clock.instant = start - free_until + timedelta(minutes=1)
+    assert read(clinic, booking_id, own).json()["cancellation_would_be_late"] is True
+    assert read(clinic, booking_id, link(booking_id)).json()["cancellation_would_be_late"] is True
+    as_staff = read(clinic, booking_id, {"X-API-Key": clinic.staff_key}).json()
+    assert as_staff["cancellation_would_be_late"] is False  # the clinic's cancellation is never late
+
+    cancelled = clinic.client.post(f"/bookings/{booking_id}/cancel", headers=own).json()
+    assert cancelled["late_cancellation"] is True  # the same rule decided it
+    assert cancelled["cancellation_would_be_late"] is False  # nothing left to cancel
+
+
+def test_an_unconfirmed_booking_is_never_late_to_cancel(clinic: BookingService, day: datetime) -> None:
+    body = {
+        "treatment": CUPPING,
+        "start": day.replace(hour=10).isoformat(),
+        "client": {"name": "Maria Schmidt", "email": "maria.pending@example.com"},
+        "answers": {"blood_thinners": "no"},
+    }
+    accepted = clinic.client.post("/bookings", json=body).json()
+
+    pending = read(clinic, accepted["id"], {"X-Booking-Token": accepted["token"]}).json()
+
+    assert pending["status"] == "pending"
+    assert pending["cancellation_would_be_late"] is False
+
+
+def free_until_hours(service: BookingService) -> timedelta:
+    return timedelta(hours=service.wiring.settings.free_cancellation_hours)

@@ -110,10 +110,15 @@ class Booking:
 
     def cancel(self, now: datetime, free_until: timedelta, by_clinic: bool = False) -> None:
         """Cancel; a client's cancellation of a confirmed visit within `free_until` of the start counts as late."""
-        confirmed = self.status is Status.CONFIRMED
+        late = self.cancelling_is_late(now, free_until, by_clinic)
         self._move(Status.CANCELLED)
-        self.late_cancellation = not by_clinic and confirmed and self.start - now < free_until
+        self.late_cancellation = late
         self.reason = "cancelled by the clinic" if by_clinic else "cancelled by the client"
+
+    def cancelling_is_late(self, now: datetime, free_until: timedelta, by_clinic: bool = False) -> bool:
+        """Whether cancelling at `now` would count as late: only a client's, of a confirmed visit, within
+        `free_until` of its start (an unconfirmed booking promised nothing, so it is never late)."""
+        return not by_clinic and self.status is Status.CONFIRMED and self.start - now < free_until
 
     def move_to(self, start: datetime, end: datetime, resources: dict[str, str], therapist: str) -> None:
         """Reschedule a confirmed booking; the caller already holds the new slot's resources."""

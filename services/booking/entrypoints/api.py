@@ -129,10 +129,16 @@ def relay_now(wiring: Wiring) -> None:
         outbox.relay(wiring.database.session_factory(), wiring.publish)
 
 
-def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring) -> BookingPublic:
-    """The booking as the client sees it, in its location's local time."""
+def _policy(wiring: Wiring) -> changes.CancellationPolicy:
+    return changes.CancellationPolicy(wiring.rules, timedelta(hours=wiring.settings.free_cancellation_hours))
+
+
+def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring, client: bool = False) -> BookingPublic:
+    """The booking as the client sees it, in its location's local time; `client` when a client asks
+    (only their cancellation can be late)."""
     tz = booked_rules(repository, booking.location, wiring.rules).tz
     names = display_names(repository)
+    free_until = _policy(wiring).free_until
     return BookingPublic(
         id=booking.id,
         status=booking.status,
@@ -152,6 +158,8 @@ def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring) ->
         screening=booking.screening,
         questionnaire_version=booking.questionnaire_version,
         version=booking.version,
+        free_cancellation_until=(booking.start - free_until).astimezone(tz),
+        cancellation_would_be_late=booking.cancelling_is_late(wiring.clock.now(), free_until, by_clinic=not client),
     )
 
 
@@ -223,7 +231,7 @@ def _authorised(  # five inputs: the booking asked for, who asks, and what check
 
 @router.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
 def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> BookingPublic:
-    return _public(repository, _authorised(repository, booking_id, caller, wiring), wiring)
+    return _public(repository, _authorised(repository, booking_id, caller, wiring), wiring, client=not caller.staff)
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
@@ -233,10 +241,9 @@ def cancel_booking(
     """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
     as late) or with the staff key (cancelled by the clinic). 409 when it can no longer be cancelled."""
     booking = _authorised(repository, booking_id, caller, wiring, lock=True)
-    policy = changes.CancellationPolicy(wiring.rules, timedelta(hours=wiring.settings.free_cancellation_hours))
-    changes.cancel(repository, booking, wiring.clock.now(), policy, by_clinic=caller.staff)
+    changes.cancel(repository, booking, wiring.clock.now(), _policy(wiring), by_clinic=caller.staff)
     background.add_task(relay_now, wiring)
-    return _public(repository, booking, wiring)
+    return _public(repository, booking, wiring, client=not caller.staff)
 
 
 @router.post("/bookings/{booking_id}/reschedule", response_model=BookingPublic, tags=["bookings"])
@@ -252,7 +259,7 @@ def reschedule_booking(  # six parameters: FastAPI fills each from one part of t
     booking = _authorised(repository, booking_id, caller, wiring, lock=True)
     changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now())
     background.add_task(relay_now, wiring)
-    return _public(repository, booking, wiring)
+    return _public(repository, booking, wiring, client=not caller.staff)
 
 
 @router.get("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])

@@ -105,6 +105,13 @@ class BookingPublic(BaseModel):
     screening: Outcome | None = Field(None, description="the intake answers' outcome (never the answers)")
     questionnaire_version: int | None = None
     version: int
+    free_cancellation_until: datetime = Field(
+        description="until when a client cancels for free: the start less BOOKING_FREE_CANCELLATION_HOURS"
+    )
+    cancellation_would_be_late: bool = Field(
+        description="whether the client cancelling now would count as late (always false for staff, "
+        "whose cancellation is the clinic's)"
+    )
 
 
 class DaySchedule(BaseModel):
