@@ -86,6 +86,7 @@ def mail_settings(settings: NotificationSettings) -> MailSettings:
         clinic_name=settings.clinic_name,
         manage_url=settings.manage_url,
         review_email=settings.review_email,
+        link_secret=settings.manage_link_secret.get_secret_value(),
     )
 
 

@@ -24,7 +24,8 @@ class NotificationSettings(BaseServiceSettings):
     day_schedule_hour: int = Field(7, alias="NOTIFICATIONS_DAY_SCHEDULE_HOUR", ge=0, le=23)
     # Where rejection emails look up alternative times (the booking service's HTTP API).
     booking_url: str = Field("http://127.0.0.1:8002", alias="BOOKING_URL")
-    # A link for clients to their booking, with {booking_id}; empty: emails carry no link.
+    # The self-service page; client emails link to it with the booking's signed token after `#`
+    # (shared.links, MANAGE_LINK_SECRET). Empty, or no secret: emails carry no link.
     manage_url: str = Field("", alias="NOTIFICATIONS_MANAGE_URL")
     # Staff (a front-desk mailbox) who also hear that intake answers wait for review; empty: the therapist only.
     review_email: str = Field("", alias="NOTIFICATIONS_REVIEW_EMAIL")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urljoin
 
 
 class Kind(StrEnum):
@@ -36,6 +37,11 @@ class Kind(StrEnum):
         return self in (
             Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_RELEASED, Kind.THERAPIST_DAY_SCHEDULE, Kind.REVIEW_WAITING,
         )  # fmt: skip
+
+    @property
+    def carries_manage_link(self) -> bool:
+        """Every client message is about one booking and links to its self-service page."""
+        return not self.to_therapist
 
     @property
     def offers_free_times(self) -> bool:
@@ -85,13 +91,15 @@ class MailSettings:
     domain: str  # Message-IDs and calendar UIDs are made under the sender's domain
     sender: str  # the sender's address, the calendar entry's organizer
     clinic_name: str
-    manage_url: str = ""  # e.g. https://clinic.example/bookings/{booking_id}; empty: no link
+    manage_url: str = ""  # the self-service page, e.g. https://clinic.example/manage/; empty: no links
     review_email: str = ""  # staff who also hear that a review is waiting; empty: the therapist only
+    # Signs each client's link (MANAGE_LINK_SECRET); empty: no links. Kept out of repr, so out of any log.
+    link_secret: str = field(default="", repr=False)
 
     @property
     def booking_url(self) -> str:
-        """The booking page, where refusals send clients to pick another time: the link without a booking."""
-        return self.manage_url.split("{", 1)[0]
+        """The booking page, where refusals send clients to pick another time: `book/` beside the manage page."""
+        return urljoin(self.manage_url.rstrip("/") + "/", "../book/") if self.manage_url else ""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from services.notifications.domain.messages import (
     safe_header,
 )
 from services.notifications.service_layer.visit_context import when
+from shared import links
 from shared.clock import Clock
 
 Send = Callable[[Mail], None]
@@ -94,10 +95,26 @@ def attempt(claimed: Delivery, room: MailRoom) -> Outcome:
     return Outcome(DeliveryStatus.SENT, sent_at=room.clock.now())
 
 
-def compose(draft: Draft, mail: MailSettings, alternatives: Alternatives | None = None) -> Mail:
-    """The message a delivery stands for, rendered now in the recipient's language."""
+def manage_link(mail: MailSettings, booking_id: str, signed: bool = True) -> str:
+    """The client's self-service link: the page, then the booking and its signed token after `#` (a fragment
+    never reaches a server, so never an access log). Empty without the page or the secret. Unsigned, for a
+    preview, it shows where the token goes without one that works."""
+    if not (mail.manage_url and mail.link_secret):
+        return ""
+    fragment = links.fragment(booking_id, mail.link_secret) if signed else f"booking={booking_id}&token=PREVIEW"
+    return f"{mail.manage_url}#{fragment}"
+
+
+def compose(
+    draft: Draft, mail: MailSettings, alternatives: Alternatives | None = None, signed_link: bool = True
+) -> Mail:
+    """The message a delivery stands for, rendered now in the recipient's language.
+
+    A client's link is signed here, at sending, so no token is ever stored with the delivery."""
     safe_header(draft.recipient)  # before anything, the calendar entry included, puts it in a header
     context = dict(draft.context)
+    if draft.kind.carries_manage_link:
+        context["manage_link"] = manage_link(mail, str(context["booking_id"]), signed_link)
     wanted = context.pop("alternatives_for", None)
     if draft.kind.offers_free_times:
         context["alternatives"] = free_alternatives(wanted, alternatives, draft.locale) if wanted else []

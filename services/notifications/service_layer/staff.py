@@ -68,7 +68,8 @@ def preview(repo: AbstractRepository, wanted: PreviewRequest, mail: MailSettings
         }
     recipient = reader_of(visit, kind)[1]
     key = MessageKey(context["booking_id"], kind, recipient, 0)
-    return compose(Draft(kind, recipient, locale, context, key.message_id(mail.domain), "preview"), mail)
+    draft = Draft(kind, recipient, locale, context, key.message_id(mail.domain), "preview")
+    return compose(draft, mail, signed_link=False)  # a preview shows where the link goes, never a working token
 
 
 def gauges(repo: AbstractRepository) -> dict[str, Gauge]:

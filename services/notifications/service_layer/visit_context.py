@@ -67,7 +67,6 @@ def visit_context(repo: AbstractRepository, visit: Visit, mail: MailSettings, lo
         "therapist_name": visit.therapist_name,
         "room_name": visit.resource_names.get("room", ""),
         "kit_name": visit.resource_names.get("cupping_kit", ""),
-        "manage_url": mail.manage_url.format(booking_id=visit.booking_id) if mail.manage_url else "",
         **treatment_texts(repo, visit.treatment, locale),
     }
 

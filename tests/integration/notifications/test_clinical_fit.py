@@ -163,7 +163,8 @@ def test_a_visit_in_review_gets_no_reminder_and_is_on_no_day_list(clinic: Clinic
 
 
 def test_a_screened_clients_reminder_asks_whether_anything_about_her_health_changed(clinic: Clinic) -> None:
-    clinic = replace(clinic, settings=replace(clinic.settings, manage_url="https://clinic.example/b/{booking_id}"))
+    linked = replace(clinic.settings, manage_url="https://clinic.example/manage/", link_secret="integration-secret")
+    clinic = replace(clinic, settings=linked)
     held = held_for_review(TUESDAY_2PM, client=MARIA, therapist=ANNA)
     clinic.hear(held, occurred_at=TUESDAY_2PM - timedelta(days=4))
     clinic.hear(approved(held), occurred_at=TUESDAY_2PM - timedelta(days=3))
@@ -176,6 +177,6 @@ def test_a_screened_clients_reminder_asks_whether_anything_about_her_health_chan
     assert letter.says(
         "Has anything about your health changed since you answered our questions?",
         "If so, please update your answers before the visit, using the link below.",
-        "your appointment, update your answers or cancel",
+        "your appointment, move or cancel it, or update your answers to our health questions",
     )
-    assert f"https://clinic.example/b/{held.booking_id}" in letter.plain_words
+    assert f"https://clinic.example/manage/#booking={held.booking_id}&token=" in letter.plain_words

@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from babel.dates import format_date
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from ops.migrate import migrate
 from services.notifications.bootstrap import bootstrap
 from services.notifications.config import NotificationSettings
 from services.notifications.domain.messages import CALENDAR_METHOD, Kind
 from services.notifications.entrypoints.api import create_app
+from shared import links
 from shared.db import make_engine, make_session_factory
 from tests.integration.notifications.conftest import Postgres
 from tests.integration.notifications.story import (
@@ -51,6 +53,7 @@ SUBJECT_STARTS = {
     Kind.BOOKING_APPROVED: ("Approved and confirmed: ", "Freigegeben und bestätigt: "),
     Kind.BOOKING_DECLINED: ("We could not go ahead with your ", "Wir können Ihren Termin für "),
 }
+MANAGE_PAGE, LINK_SECRET = "https://clinic.example/manage/", "staff-api-link-secret"
 TO_THERAPIST = {Kind.THERAPIST_ASSIGNED, Kind.THERAPIST_DAY_SCHEDULE, Kind.THERAPIST_RELEASED, Kind.REVIEW_WAITING}
 
 
@@ -91,7 +94,7 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     staff_key = f"test-staff-{secrets.token_urlsafe(16)}"
     settings = NotificationSettings(
         database_url=url, admin_api_key=staff_key, mail_from=MAIL_FROM, clinic_name="The Clinic",
-        clinic_timezone="Europe/Berlin",
+        clinic_timezone="Europe/Berlin", manage_url=MANAGE_PAGE, manage_link_secret=SecretStr(LINK_SECRET),
     )  # fmt: skip
     migrate("notifications", url)
     wiring = bootstrap(settings)
@@ -137,6 +140,7 @@ def test_staff_preview_every_message_with_sample_data(api: StaffApi, kind: Kind,
         assert shown["attachments"] == []
     reader = "Anna Keller" if kind in TO_THERAPIST else "Maria Sample"
     assert reader in shown["text"]
+    assert (MANAGE_PAGE in shown["text"] + shown["html"]) is (kind not in TO_THERAPIST)  # clients' link only
     if kind is not Kind.THERAPIST_DAY_SCHEDULE:
         assert (GERMAN_NAME if locale == "de" else CUPPING.name) in shown["subject"]
         assert tomorrow_in(locale) in shown["text"]
@@ -159,6 +163,9 @@ def test_a_preview_of_a_real_booking_shows_what_its_client_reads(api: StaffApi) 
     assert shown["to"] == client.email
     assert "Hello Jonas Weber" in shown["text"]
     assert "Tuesday, December 1, 2026" in shown["text"]
+    # Where the client's link goes, without a token that works: staff see the message, not the key to it.
+    assert f"{MANAGE_PAGE}#booking={booking.booking_id}&token=PREVIEW" in shown["text"]
+    assert links.sign(booking.booking_id, LINK_SECRET) not in shown["text"] + shown["html"]
 
 
 def test_a_preview_for_a_booking_notifications_never_heard_of_is_not_found(api: StaffApi) -> None:

@@ -43,7 +43,7 @@ TREATMENT = "Medical Massage: Back & Leg + Cupping"
 TREATMENT_HTML = "Medical Massage: Back &amp; Leg + Cupping"
 CLIENT = "<b>Maria</b> & Co"
 CLIENT_HTML = "&lt;b&gt;Maria&lt;/b&gt; &amp; Co"
-MANAGE_URL = "https://clinic.example/bookings/6f1c2d3e?token=abc&lang=xx"
+MANAGE_LINK = "https://clinic.example/manage/#booking=6f1c2d3e&token=abc.def-gh_i"  # as `sending` signs it
 BOOKING_URL = "https://clinic.example/book?treatment=back-leg-cupping&location=mitte"
 REASON = "no cupping kit is free at 13:00 on 01 Dec 2026"
 DECLINE_REASON = "we would rather see you for a treatment without cupping."  # staff's words, their full stop
@@ -161,7 +161,7 @@ def common(locale: str, bare: bool = False) -> dict[str, Any]:
         "room_name": ROOM[locale],
         "kit_name": KIT[locale],
         **TEXTS[locale],
-        "manage_url": MANAGE_URL,
+        "manage_link": MANAGE_LINK,
     }
     if bare:
         context.update(
@@ -172,7 +172,7 @@ def common(locale: str, bare: bool = False) -> dict[str, Any]:
             what_to_expect=[],
             preparation=[],
             aftercare=[],
-            manage_url="",
+            manage_link="",
         )
     return context
 
@@ -205,6 +205,7 @@ def rejected(locale: str, alternatives: int, booking_url: str = BOOKING_URL) -> 
         "when": when(START, locale),
         "alternatives": alternative_slots(locale, alternatives),
         "booking_url": booking_url,
+        "manage_link": MANAGE_LINK,
     }
 
 
@@ -418,7 +419,7 @@ def test_english_messages_queued_before_locations_and_links_existed_still_render
         del context["alternatives"], context["booking_url"]
     else:
         context = common("en")
-        del context["location_name"], context["location_address"], context["manage_url"]
+        del context["location_name"], context["location_address"]
     message = render(kind, "en", context)
     assert TREATMENT in message.text and "Where:" not in message.text and "These times" not in message.text
 
@@ -443,12 +444,12 @@ def test_a_confirmation_says_what_when_where_and_with_whom(locale: str) -> None:
         )
         facts = ["Guten Tag <b>Maria</b> & Co,", "13:00 Uhr (Europe/Berlin)", "45 Minuten", "Was Sie erwartet:"]
         facts += ["Vor Ihrem Termin:", "Nach der Behandlung:", "angehängten Kalendereintrag"]
-    facts += ["Anna Keller", ROOM[locale], "Praxis Mitte", "Torstraße 1, 10119 Berlin", context["summary"], MANAGE_URL]
+    facts += ["Anna Keller", ROOM[locale], "Praxis Mitte", "Torstraße 1, 10119 Berlin", context["summary"], MANAGE_LINK]
     facts += context["what_to_expect"] + context["preparation"] + context["aftercare"]
     for fact in facts:
         assert fact in message.text, fact
     assert TREATMENT_HTML in message.html
-    assert 'href="https://clinic.example/bookings/6f1c2d3e?token=abc&amp;lang=xx"' in message.html
+    assert 'href="https://clinic.example/manage/#booking=6f1c2d3e&amp;token=abc.def-gh_i"' in message.html
     assert KIT[locale] not in message.text  # the kit is the therapist's business
 
 
@@ -486,7 +487,7 @@ def test_the_therapist_hears_about_the_client_room_kit_time_and_place(locale: st
     for fact in [*facts, ROOM[locale], "Praxis Mitte", "Torstraße 1, 10119 Berlin"]:
         assert fact in message.text, fact
     assert f"<td>{KIT[locale]}</td>" in message.html and f"<td>{CLIENT_HTML}</td>" in message.html
-    assert MANAGE_URL not in message.text  # the client's own link is not for the therapist
+    assert MANAGE_LINK not in message.text  # the client's own link is not for the therapist
 
     bare = render("therapist_assigned", locale, common(locale, bare=True))
     assert "Cupping kit" not in bare.text and "Schröpfset" not in bare.text
@@ -514,7 +515,7 @@ def test_a_reminder_says_today_or_tomorrow_how_to_prepare_and_where(
         *context["preparation"],
         "Praxis Mitte",
         "Torstraße 1, 10119 Berlin",
-        MANAGE_URL,
+        MANAGE_LINK,
         context["when"]["date"],
     ]:
         assert fact in message.text, fact
@@ -652,7 +653,7 @@ def test_a_screened_clients_reminder_asks_whether_their_health_changed(locale: s
     for part in (asked.text, asked.html):
         assert HEALTH_QUESTION[locale] in flat(part.replace("<strong>", "").replace("</strong>", ""))
         assert update[locale] in part
-    assert MANAGE_URL in asked.text
+    assert MANAGE_LINK in asked.text
     assert HEALTH_QUESTION[locale] not in not_asked.text and "Antworten" not in not_asked.everything
     assert "answers" not in not_asked.everything
 
@@ -702,7 +703,7 @@ def test_review_pending_says_what_is_held_and_that_an_email_follows_either_way(l
         first, updated = "Ihre Antworten auf unsere Gesundheitsfragen an", "Ihre neuen Antworten an"
         on_hold = "bis dahin ist Ihr Termin vorläufig zurückgestellt"
     assert message.subject.startswith(subject) and TREATMENT in message.subject
-    for fact in [*facts, "Anna Keller", ROOM[locale], "Praxis Mitte", MANAGE_URL, common(locale)["when"]["date"]]:
+    for fact in [*facts, "Anna Keller", ROOM[locale], "Praxis Mitte", MANAGE_LINK, common(locale)["when"]["date"]]:
         assert flat(fact) in text, fact
     assert (updated in text) is again and (on_hold in text) is again
     assert (first in text) is not again
@@ -725,7 +726,7 @@ def test_review_waiting_names_only_the_clients_first_name_and_sends_staff_to_the
     assert f"<td>{CLIENT_HTML}</td>" not in message.html and "<td>&lt;b&gt;Maria&lt;/b&gt;</td>" in message.html
     for fact in (TREATMENT, "Praxis Mitte", "Anna Keller", common(locale)["when"]["date"]):
         assert fact in message.text, fact
-    assert MANAGE_URL not in message.everything  # the client's own link is not for staff
+    assert MANAGE_LINK not in message.everything  # the client's own link is not for staff
 
 
 @pytest.mark.parametrize("locale", LOCALES)

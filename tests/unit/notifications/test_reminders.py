@@ -109,7 +109,7 @@ def test_a_screened_clients_reminder_asks_whether_anything_about_their_health_ch
     screened = confirmed(TUESDAY_2PM, client=MARIA, screened=True)
     hear(repo, clock, screened)
     hear(repo, clock, confirmed(TUESDAY_2PM, client=JONAS, therapist=BEN))  # answered no questionnaire
-    with_link = replace(MAIL, manage_url="https://clinic.example/bookings/{booking_id}")
+    with_link = replace(MAIL, manage_url="https://clinic.example/manage/", link_secret="test-secret")
 
     reminders.owe_reminders(repo, WINDOWS, with_link, clock)
 
@@ -120,7 +120,7 @@ def test_a_screened_clients_reminder_asks_whether_anything_about_their_health_ch
     marias = reminder_to(MARIA.email)
     assert "Has anything about your health changed since you answered our questions?" in marias
     assert "please update your answers before the visit, using the link below" in marias
-    assert f"https://clinic.example/bookings/{screened.booking_id}" in marias
+    assert f"https://clinic.example/manage/#booking={screened.booking_id}&token=" in marias
     assert "health" not in reminder_to(JONAS.email)
 
 

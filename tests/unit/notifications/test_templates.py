@@ -51,6 +51,7 @@ def confirmed_context(client_name: str = "Maria Schmidt") -> dict[str, Any]:
         "what_to_expect": list(cupping.what_to_expect),
         "preparation": list(cupping.preparation),
         "aftercare": list(cupping.aftercare),
+        "manage_link": "",  # `sending.compose` adds it, signed, when the message goes out
     }
 
 
@@ -63,6 +64,7 @@ def rejected_context(client_name: str = "Maria Schmidt") -> dict[str, Any]:
         "client_name": client_name,
         "reason": "no cupping kit is free at 13:00 on 01 Dec 2026",
         "when": when(START),
+        "manage_link": "",
     }
 
 
