@@ -43,7 +43,12 @@ def choose_cupping_and_time(page: Page, which: str) -> str:
     page.locator(f"#treatments button[data-treatment='{TREATMENT}']").click()
     times = page.locator("#times button.time")
     expect(times.first).to_be_visible(timeout=LOADED)
+    if which == "last":  # each day folds away; the first day with times starts open
+        last_day = page.locator("#times details.day").last
+        if not last_day.evaluate("el => el.open"):
+            last_day.locator("summary").click()
     slot = times.first if which == "first" else times.last
+    expect(slot).to_be_visible()
     start = slot.get_attribute("data-start")
     assert start
     slot.click()

@@ -35,6 +35,7 @@ const state = {
   firstDate: null, // the clinic's today, as the booking API said it
   week: null, // the last availability answer: {date, timezone, slots}
   weekRequest: 0,
+  openDays: new Set(), // the days (YYYY-MM-DD) whose times are shown
   slot: null, // the chosen start (ISO, with the clinic's offset)
   form: { name: "", email: "", phone: "", reminder: false },
   answers: {},
@@ -204,6 +205,7 @@ async function chooseTreatment(slug) {
   state.treatment = slug;
   state.slot = null;
   state.week = null;
+  state.openDays = new Set();
   state.therapist = "";
   state.therapists = [];
   state.questionnaire = null;
@@ -454,31 +456,53 @@ function renderWeek() {
     if (!byDay.has(day)) byDay.set(day, []);
     byDay.get(day).push(slot);
   }
+  // Each day folds away (a long week of times is more than a phone screen); the first day with times,
+  // and the day of the chosen time, start open.
+  const withTimes = [...byDay.keys()].filter((day) => byDay.get(day).length);
+  if (!withTimes.some((day) => state.openDays.has(day)) && withTimes.length) state.openDays.add(withTimes[0]);
+  if (state.slot) state.openDays.add(localDate(state.slot, zone));
   const days = [...byDay.entries()].map(([day, slots]) => {
-    const headingId = `day-${day}`;
-    return h(
+    if (!slots.length) {
+      return h(
+        "div",
+        { class: "day empty" },
+        h("h3", {}, dayLabel(day, zone)),
+        h("p", { class: "muted" }, t("noTimesDay")),
+      );
+    }
+    const grid = h(
       "div",
-      { class: "day", role: "group", "aria-labelledby": headingId },
-      h("h3", { id: headingId }, slots.length ? formatDay(slots[0], zone) : dayLabel(day, zone)),
-      slots.length
-        ? h(
-            "div",
-            { class: "grid-choices times" },
-            ...slots.map((slot) =>
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "secondary time",
-                  dataset: { start: slot },
-                  "aria-pressed": String(slot === state.slot),
-                  onclick: () => chooseTime(slot),
-                },
-                formatTime(slot, zone),
-              ),
-            ),
-          )
-        : h("p", { class: "muted" }, t("noTimesDay")),
+      { class: "grid-choices times", role: "group", "aria-label": formatDay(slots[0], zone) },
+      ...slots.map((slot) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary time",
+            dataset: { start: slot },
+            "aria-pressed": String(slot === state.slot),
+            onclick: () => chooseTime(slot),
+          },
+          formatTime(slot, zone),
+        ),
+      ),
+    );
+    return h(
+      "details",
+      {
+        class: "day",
+        dataset: { day },
+        open: state.openDays.has(day),
+        ontoggle: (event) => (event.target.open ? state.openDays.add(day) : state.openDays.delete(day)),
+      },
+      h(
+        "summary",
+        {},
+        h("span", { class: "day-name" }, formatDay(slots[0], zone)),
+        " ",
+        h("span", { class: "muted day-count" }, t("timesCount", { count: slots.length })),
+      ),
+      grid,
     );
   });
   times.replaceChildren(...(week.slots.length ? [] : [h("p", { class: "notice" }, t("noTimesWeek"))]), ...days);
