@@ -1,0 +1,203 @@
+"""The front desk page (web/desk/) in a real browser against the whole platform: staff sign in with the
+staff key, see a location's day (therapists, rooms and kits against the clock, utilisation), open a
+booking and record how the visit went, work the review queue and enter time off."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page, expect
+from sqlalchemy import text
+
+from tests.browser.conftest import screenshot
+from tests.e2e.platform import ADMIN_KEY, Platform, utc_naive
+from tests.e2e.test_booking_flow import TREATMENT, clean_answers, mails_to, settled
+from tests.support.clock import at, now, working_day
+from tests.support.servers import wait_until
+
+WORKERS = 90_000  # ms: anything that waits on Celery workers
+TREATMENT_NAME = "Back & Leg + Cupping"
+ONE_PM = re.compile(r"13:00|0?1:00\sPM")  # English times come as the shared i18n.js formats them
+
+
+def booked(platform: Platform, start: str, first_name: str, answers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A booking made through the booking API, as the booking page would; settled (no longer pending)."""
+    email = f"{first_name.lower()}-{uuid.uuid4().hex[:6]}@example.com"
+    body = {
+        "treatment": TREATMENT,
+        "start": start,
+        "client": {"name": f"{first_name} Schmidt", "email": email},
+        "answers": clean_answers(platform) if answers is None else answers,
+    }
+    answer = httpx.post(f"{platform.booking}/bookings", json=body, timeout=30)
+    assert answer.status_code == 202, answer.text
+    accepted = answer.json()
+    return {**accepted, "email": email, "booking": settled(platform, accepted)}
+
+
+def signed_in(page: Page, platform: Platform) -> None:
+    page.goto(f"{platform.urls['web']}/desk/")
+    page.get_by_label("Staff key").fill(ADMIN_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#grid .grid-row").first).to_be_visible(timeout=30_000)
+
+
+def show_day(page: Page, day: str) -> None:
+    page.locator("#day").fill(day)
+    expect(page.locator("#day-title")).not_to_be_empty()
+    expect(page.locator("#day")).to_have_value(day)
+
+
+def block(page: Page, kind: str, code: str, booking_id: str) -> Any:
+    return page.locator(f'.grid-row[data-kind="{kind}"][data-code="{code}"] .block[data-booking="{booking_id}"]')
+
+
+def percent_of(label: str) -> int:
+    found = re.search(r"(\d+)\s*%", label)
+    assert found, label
+    return int(found.group(1))
+
+
+def test_staff_see_the_day_and_record_a_completed_visit(web_platform: Platform, desktop: Page) -> None:
+    """A booking on working_day(8) shows on its therapist's, room's and kit's rows. The domain records
+    `completed` only once the visit has started (model.Booking._after_start): the desk shows the API's
+    409 for a visit still ahead; then, since the platform runs on the real clock, the test moves this
+    one booking's start into the past in the booking database (a visit under way), completes it from the
+    page, and puts the start back so the grid shows it where it was, now completed."""
+    first = f"Mila{uuid.uuid4().hex[:4]}"
+    day = working_day(8)
+    made = booked(web_platform, at(day, 13).isoformat(), first)
+    booking = made["booking"]
+    assert booking["status"] == "confirmed", booking
+
+    signed_in(desktop, web_platform)
+    show_day(desktop, day.isoformat())
+    for kind, code in (
+        ("therapist", booking["therapist"]),
+        ("room", booking["room"]),
+        ("cupping_kit", booking["cupping_kit"]),
+    ):
+        shown = block(desktop, kind, code, made["id"])
+        expect(shown).to_contain_text(first)
+        expect(shown).to_contain_text(TREATMENT_NAME)
+        expect(shown).to_contain_text(ONE_PM)
+    therapist_row = desktop.locator(f'.grid-row[data-kind="therapist"][data-code="{booking["therapist"]}"]')
+    assert percent_of(therapist_row.locator(".row-util").inner_text()) > 0
+    assert percent_of(desktop.locator("#day-utilisation").inner_text()) > 0
+    screenshot(desktop, "desk-day")
+
+    # Keyboard: the block is a button that opens the details.
+    block(desktop, "therapist", booking["therapist"], made["id"]).focus()
+    desktop.keyboard.press("Enter")
+    dialog = desktop.get_by_role("dialog")
+    expect(dialog).to_contain_text(first)
+    expect(dialog.locator("[data-booking-status]")).to_have_text("confirmed")
+    dialog.get_by_role("button", name="Mark completed").click()
+    expect(dialog.locator(".notice.bad")).to_contain_text("only once it has started")  # the API's 409, as said
+    screenshot(desktop, "desk-refused")
+
+    original = utc_naive(at(day, 13))
+    with web_platform.engine("booking").begin() as db:  # the visit is under way
+        db.execute(
+            text("UPDATE booking SET start_at = :start WHERE id = :id"),
+            {"start": utc_naive(now() - timedelta(minutes=30)), "id": made["id"]},
+        )
+    dialog.get_by_role("button", name="Mark completed").click()
+    expect(dialog.locator("[data-booking-status]")).to_have_text("completed")
+    expect(dialog.locator(".notice.good")).to_contain_text("Marked completed")
+    with web_platform.engine("booking").begin() as db:
+        db.execute(text("UPDATE booking SET start_at = :start WHERE id = :id"), {"start": original, "id": made["id"]})
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+    expect(desktop.locator("#grid .hour-mark")).to_have_count(13, timeout=30_000)  # 08:00-20:00 again, refreshed
+
+    shown = block(desktop, "therapist", booking["therapist"], made["id"])
+    expect(shown).to_have_attribute("data-status", "completed", timeout=30_000)
+    expect(shown).to_contain_text("completed")
+    expect(shown).to_be_focused()  # focus came back to the block it left, through the refresh
+    screenshot(desktop, "desk-completed")
+
+
+def test_a_review_is_approved_at_the_desk_and_the_client_sees_it_confirmed(
+    web_platform: Platform, desktop: Page, browser: Any
+) -> None:
+    first = f"Rhea{uuid.uuid4().hex[:4]}"
+    answers = {**clean_answers(web_platform), "blood_thinners": "yes"}
+    made = booked(web_platform, at(working_day(9), 10).isoformat(), first, answers)
+    assert made["booking"]["status"] == "needs_review", made["booking"]
+
+    signed_in(desktop, web_platform)
+    card = desktop.locator(f'#reviews .review[data-booking="{made["id"]}"]')
+    expect(card).to_contain_text(f"{first} Schmidt")
+    expect(card).to_contain_text(TREATMENT_NAME)
+    expect(card.locator("dd.flagged")).to_contain_text("Yes")  # the blood-thinner answer, marked for a look
+    screenshot(desktop, "desk-review")
+    card.get_by_role("button", name="Approve").click()
+    expect(card).to_have_count(0, timeout=30_000)
+    expect(desktop.locator("#status")).to_have_text("Approved: the booking is confirmed.")
+
+    def manage_link() -> str | None:
+        for mail in mails_to(web_platform, made["email"]):
+            if ".review_pending." in str(mail["Message-ID"]):
+                found = re.search(
+                    r"https?://\S+/manage/#booking=\S+", mail.get_body(preferencelist=("plain",)).get_content()
+                )
+                if found:
+                    return found.group(0)
+        return None
+
+    link = wait_until(manage_link, timeout=90, message="the review_pending email carried no self-service link")
+    client = browser.new_context(viewport={"width": 375, "height": 812}, locale="en-GB")
+    try:
+        page = client.new_page()
+        page.goto(link)
+        expect(page.get_by_text("Confirmed", exact=True).first).to_be_visible(timeout=WORKERS)
+        screenshot(page, "desk-review-client-sees-confirmed")
+    finally:
+        client.close()
+
+
+def test_time_off_entered_at_the_desk_takes_the_hours_from_the_therapists_row(
+    web_platform: Platform, desktop: Page
+) -> None:
+    """Clara Weiss works 09:00-17:00 (480 minutes); two hours off leave 360 on the grid."""
+    day = working_day(10).isoformat()
+    signed_in(desktop, web_platform)
+    show_day(desktop, day)
+    clara = desktop.locator('.grid-row[data-kind="therapist"][data-code="clara-weiss"]')
+    expect(clara.locator(".row-minutes")).to_have_text("0/480 min")
+
+    form = desktop.locator("#time-off-form")
+    form.get_by_label("Therapist").select_option("clara-weiss")
+    form.get_by_label("Date").fill(day)
+    form.get_by_label("From").fill("09:00")
+    form.get_by_label("To").fill("11:00")
+    form.get_by_label("Reason (staff only)").fill("training")
+    form.get_by_role("button", name="Save time off").click()
+    expect(desktop.locator("#status")).to_have_text("Time off saved for Clara Weiss.")
+    expect(clara.locator(".row-minutes")).to_have_text("0/360 min", timeout=WORKERS)  # polling picks it up
+    screenshot(desktop, "desk-time-off")
+
+
+def test_a_wrong_key_is_refused_and_the_grid_fits_a_phone(web_platform: Platform, phone: Page) -> None:
+    phone.goto(f"{web_platform.urls['web']}/desk/")
+    phone.get_by_label("Staff key").fill("not-the-key")
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.locator("#sign-in-error")).to_have_text("That key is not valid")
+    expect(phone.get_by_label("Staff key")).to_be_focused()
+    screenshot(phone, "desk-wrong-key")
+
+    phone.get_by_label("Staff key").fill(ADMIN_KEY)
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.locator("#grid .grid-row").first).to_be_visible(timeout=30_000)
+    show_day(phone, working_day(8).isoformat())
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # only the grid scrolls sideways
+    screenshot(phone, "desk-phone")
+
+    phone.get_by_role("button", name="Sign out").click()
+    expect(phone.get_by_label("Staff key")).to_be_visible()
+    assert phone.evaluate("sessionStorage.getItem('clinic.desk.key')") is None
