@@ -277,7 +277,7 @@ function summary(booking) {
         : null,
       booking.status === "cancelled" && booking.late_cancellation ? h("p", {}, t("wasLate")) : null,
     ),
-    h("dl", { class: "facts" }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+    h("dl", { class: "facts" }, facts.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
   ];
   if (booking.status === "confirmed") {
     children.push(
@@ -341,24 +341,57 @@ function moveSection() {
   } else {
     const slots = (move.slots ?? []).filter((slot) => Date.parse(slot) !== Date.parse(state.booking.start));
     if (!slots.length) form.append(h("p", { class: "muted" }, t("noTimes")));
-    const days = new Map();
+    const days = new Map(); // local date "YYYY-MM-DD" -> its free times
+    const localDate = new Intl.DateTimeFormat("en-CA", {
+      timeZone: move.timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
     for (const slot of slots) {
-      const day = formatDay(slot, move.timezone);
+      const day = localDate.format(new Date(slot));
       if (!days.has(day)) days.set(day, []);
       days.get(day).push(slot);
     }
-    let n = 0;
-    for (const [day, times] of days) {
+    if (days.size && !days.has(move.day)) move.day = days.keys().next().value;
+    if (days.size) {
+      // One day's times at a time: a week of 15-minute times is too long a list for a phone.
+      form.append(
+        h(
+          "div",
+          { class: "field" },
+          h("label", { for: "move-day" }, t("moveDay")),
+          h(
+            "select",
+            {
+              id: "move-day",
+              onchange: (event) => {
+                move.day = event.currentTarget.value;
+                move.chosen = null;
+                render();
+              },
+            },
+            [...days].map(([day, times]) =>
+              h(
+                "option",
+                { value: day, selected: day === move.day },
+                t("dayWithTimes", { day: formatDay(times[0], move.timezone), count: times.length }),
+              ),
+            ),
+          ),
+        ),
+      );
+      const times = days.get(move.day);
       form.append(
         h(
           "fieldset",
           { class: "day-slots" },
-          h("legend", {}, day),
+          h("legend", {}, t("timesOn", { day: formatDay(times[0], move.timezone) })),
           h(
             "div",
             { class: "grid-choices" },
-            times.map((slot) => {
-              const id = `slot-${n++}`;
+            times.map((slot, i) => {
+              const id = `slot-${i}`;
               return h(
                 "label",
                 { for: id },
