@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from pydantic import Field
 
 from shared.settings import BaseServiceSettings
@@ -17,3 +19,12 @@ class BookingSettings(BaseServiceSettings):
     review_deadline_minutes: int = Field(60, alias="BOOKING_REVIEW_DEADLINE_MINUTES", ge=0)
     # Intake (health) answers are erased this long after the visit.
     answers_retention_days: int = Field(90, alias="BOOKING_ANSWERS_RETENTION_DAYS", ge=0)
+    # Read only for its domain: a booking's calendar download takes the UID notifications gives the same
+    # visit in its emails (`<booking id>@<domain>`), so a calendar app keeps one entry, not two.
+    mail_from: str = Field("Clinic bookings <bookings@clinic.example>", alias="MAIL_FROM")
+
+    @property
+    def calendar_domain(self) -> str:
+        """The domain calendar UIDs are made under: MAIL_FROM's, as notifications does."""
+        sender = parseaddr(self.mail_from)[1] or "bookings@clinic.invalid"
+        return sender.rpartition("@")[2] or "clinic.invalid"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from httpx import Response
+from icalendar import Calendar
 
 from services.booking.adapters.repository import SqlRepository
 from services.booking.service_layer import catalog_copy, saga
@@ -239,3 +240,44 @@ def test_an_unconfirmed_booking_is_never_late_to_cancel(clinic: BookingService, 
 
 def free_until_hours(service: BookingService) -> timedelta:
     return timedelta(hours=service.wiring.settings.free_cancellation_hours)
+
+
+# ---- the calendar file ----------------------------------------------------------------------------
+
+
+def calendar(service: BookingService, booking_id: str, headers: dict[str, str]) -> Response:
+    return service.client.get(f"/bookings/{booking_id}/calendar", headers=headers)
+
+
+def test_a_confirmed_visit_downloads_as_one_calendar_event(clinic: BookingService, day: datetime) -> None:
+    booking_id, token = book(clinic, day.replace(hour=10))
+
+    response = calendar(clinic, booking_id, link(booking_id))
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert response.headers["content-disposition"] == 'attachment; filename="booking.ics"'
+    [event] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["uid"]) == f"{booking_id}@clinic.example"  # as the emailed invitation (MAIL_FROM's domain)
+    assert str(event["summary"]) == "Medical Massage: Back & Leg + Cupping"
+    assert event.decoded("dtstart") == day.replace(hour=10)
+    assert event.decoded("dtend") == day.replace(hour=10, minute=45)
+    assert str(event["location"]) == "Clinic Mitte"
+    therapist = read(clinic, booking_id, link(booking_id)).json()["therapist_name"]
+    assert therapist and therapist in str(event["description"])
+    for headers in ({"X-Booking-Token": token}, {"X-API-Key": clinic.staff_key}):
+        assert calendar(clinic, booking_id, headers).content == response.content
+
+
+def test_an_unconfirmed_visit_has_no_calendar_file_and_a_stranger_gets_nothing(
+    clinic: BookingService, day: datetime
+) -> None:
+    booking_id, token = book(clinic, day.replace(hour=10))
+    assert clinic.client.post(f"/bookings/{booking_id}/cancel", headers={"X-Booking-Token": token}).status_code == 200
+
+    cancelled = calendar(clinic, booking_id, {"X-Booking-Token": token})
+    assert cancelled.status_code == 409
+    assert cancelled.json()["detail"] == "only a confirmed booking can be added to a calendar, this one is cancelled"
+
+    for headers in ({}, {"X-Booking-Token": "nope"}, link(booking_id, secret="forged")):
+        assert calendar(clinic, booking_id, headers).status_code == 404

@@ -223,6 +223,7 @@ def location_from(values: Mapping[str, Any]) -> LocationRow:
         grid_minutes=values["slot_grid_minutes"],
         min_notice_minutes=values["min_notice_minutes"],
         max_advance_days=values["max_advance_days"],
+        name=values.get("name") or "",
     )
 
 

@@ -80,3 +80,4 @@ class LocationRow:
     grid_minutes: int
     min_notice_minutes: int
     max_advance_days: int
+    name: str = ""  # what people call it; the code where the catalog gave none

@@ -43,6 +43,7 @@ from services.booking.entrypoints.schemas import (
 )
 from services.booking.service_layer import availability as availability_
 from services.booking.service_layer import changes, front_desk, gauges, intake
+from services.booking.service_layer.calendar_file import calendar_file
 from services.booking.service_layer.catalog_copy import booked_rules, display_names, location_rules
 from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common, is_staff
 from shared.ops_endpoints import install_ops
@@ -260,6 +261,24 @@ def reschedule_booking(  # six parameters: FastAPI fills each from one part of t
     changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now())
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring, client=not caller.staff)
+
+
+@router.get(
+    "/bookings/{booking_id}/calendar",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "one VEVENT: booking.ics"}},
+    tags=["bookings"],
+)
+def booking_calendar(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> Response:
+    """The confirmed visit as an iCalendar file (its token, its email link's token, or staff); 409 otherwise.
+    Its UID is the one the emailed invitation has, so a calendar app keeps one entry."""
+    booking = _authorised(repository, booking_id, caller, wiring)
+    ics = calendar_file(repository, booking, wiring.rules, wiring.settings.calendar_domain, wiring.clock.now())
+    return Response(
+        content=ics,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="booking.ics"'},
+    )
 
 
 @router.get("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
