@@ -110,6 +110,13 @@ def test_a_client_books_cupping_with_the_keyboard_alone_on_a_phone(web_platform:
     manage = page.locator("#manage")
     assert (manage.get_attribute("href") or "").startswith(f"/manage/#booking={reference}&token=")
     expect(page.get_by_role("heading", name="What to expect")).to_be_visible()
+    calendar = httpx.get(
+        f"{web_platform.booking}/bookings/{reference}/calendar", headers={"X-API-Key": ADMIN_KEY}, timeout=10
+    )
+    if calendar.status_code == 200:  # GET /bookings/{id}/calendar is there: the page offers its file
+        link = page.locator("a#calendar")
+        expect(link).to_have_attribute("download", "booking.ics", timeout=LOADED)
+        assert (link.get_attribute("href") or "").startswith("blob:")
     screenshot(page, "book-4-confirmed")
     rows = bookings_for(web_platform, email)
     assert [(row.id, row.status) for row in rows] == [(reference, "confirmed")]
@@ -237,3 +244,14 @@ def test_german_follows_the_browser_and_the_switch_turns_it_english(web_platform
         screenshot(page, "book-english-after-switch")
     finally:
         context.close()
+
+
+def test_the_week_of_times_reads_on_a_desktop(web_platform: Platform, desktop: Page) -> None:
+    open_page(desktop, web_platform)
+    desktop.locator(f"#treatments button[data-treatment='{TREATMENT}']").click()
+    expect(desktop.locator("#times button.time").first).to_be_visible(timeout=LOADED)
+    desktop.locator("#next-week").click()
+    expect(desktop.locator("#previous-week")).to_be_enabled(timeout=LOADED)
+    desktop.locator("#previous-week").click()
+    expect(desktop.locator("#previous-week")).to_be_disabled(timeout=LOADED)  # never before the clinic's today
+    screenshot(desktop, "book-desktop-times")

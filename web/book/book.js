@@ -912,6 +912,9 @@ function facts(booking) {
     booking.therapist_name ? h("li", { id: "booking-therapist" }, t("withTherapist", { name: booking.therapist_name })) : null,
     booking.room_name ? h("li", { id: "booking-room" }, t("inRoom", { name: booking.room_name })) : null,
     where ? h("li", { id: "booking-where" }, t("where", { name: where })) : null,
+    booking.free_cancellation_until
+      ? h("li", { id: "booking-free-cancel" }, t("freeCancel", { when: when(booking.free_cancellation_until, zone) }))
+      : null,
     h("li", { id: "booking-reference" }, t("reference", { id: booking.id })),
   );
 }
