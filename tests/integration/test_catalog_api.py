@@ -325,3 +325,49 @@ def test_a_resync_announces_every_entry_once(catalog: CatalogApi) -> None:
     resent = rows[before:]
     assert {kind: resent.count(kind) for kind in entries} == entries
     assert len(resent) == sum(entries.values())
+
+
+# ---- choosing a therapist -------------------------------------------------------------------------
+
+
+def test_anyone_sees_who_can_give_a_treatment_and_where_and_nothing_else(tmp_path: Path) -> None:
+    with seeded_catalog(tmp_path) as fresh:  # its own catalog: other tests here add therapists
+        cupping = fresh.client.get("/treatments/back-leg-cupping/therapists")  # no staff key
+        back_neck = fresh.client.get("/treatments/back-neck/therapists")
+
+        assert cupping.status_code == 200, cupping.text
+        assert cupping.json() == [
+            {"code": "anna-keller", "name": "Anna Keller", "locations": ["main"]},
+            {"code": "ben-okafor", "name": "Ben Okafor", "locations": ["main"]},
+        ]
+        assert [t["code"] for t in back_neck.json()] == ["anna-keller", "ben-okafor", "clara-weiss"]
+        assert "@" not in cupping.text + back_neck.text and "weekly_hours" not in cupping.text
+
+
+def test_the_choice_follows_where_therapists_work(tmp_path: Path) -> None:
+    with seeded_catalog(tmp_path) as fresh:
+        north = {"name": "Clinic Nord", "address": "Nordstraße 2, Berlin"}
+        assert fresh.client.put("/locations/north", json=north, headers=fresh.staff).status_code == 200
+        eva = therapist(location="north", skills=["medical_massage"])
+        assert fresh.client.put("/therapists/eva-brandt", json=eva, headers=fresh.staff).status_code == 200
+
+        def codes(location: str) -> list[str]:
+            answer = fresh.client.get("/treatments/back-neck/therapists", params={"location": location})
+            assert answer.status_code == 200, answer.text
+            return [t["code"] for t in answer.json()]
+
+        assert codes("north") == ["eva-brandt"]
+        assert codes("main") == ["anna-keller", "ben-okafor", "clara-weiss"]
+        everyone = fresh.client.get("/treatments/back-neck/therapists").json()
+        assert {"code": "eva-brandt", "name": "Eva Brandt", "locations": ["north"]} in everyone
+
+
+def test_choosing_for_an_unknown_treatment_or_location_is_not_found(catalog: CatalogApi) -> None:
+    unknown = catalog.client.get("/treatments/hot-stones/therapists")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"].startswith("no treatment 'hot-stones' is offered; offered: ")
+    assert "back-leg-cupping" in unknown.json()["detail"]
+
+    nowhere = catalog.client.get("/treatments/back-neck/therapists", params={"location": "atlantis"})
+    assert nowhere.status_code == 404
+    assert nowhere.json()["detail"].startswith("no location 'atlantis'; known: ")

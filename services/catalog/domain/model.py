@@ -176,6 +176,10 @@ class Therapist:
     def locations(self) -> list[str]:
         return sorted({hours.location or self.location for hours in self.weekly_hours} or {self.location})
 
+    def can_give(self, treatment: Treatment) -> bool:
+        """Still working here and holding every skill the treatment needs (as booking assigns therapists)."""
+        return self.active and set(treatment.required_skills) <= set(self.skills)
+
 
 @dataclass(frozen=True)
 class Location:

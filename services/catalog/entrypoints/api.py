@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from services.catalog.adapters.orm import outbox
 from services.catalog.adapters.repository import SqlRepository
@@ -28,6 +28,7 @@ from services.catalog.entrypoints.schemas import (
     ResourceCreate,
     ResourcePublic,
     TermPublic,
+    TherapistChoicePublic,
     TherapistCreate,
     TherapistPublic,
     TimeOffCreate,
@@ -35,7 +36,7 @@ from services.catalog.entrypoints.schemas import (
     TreatmentPublic,
     VocabularyPublic,
 )
-from services.catalog.service_layer import entries, guidance
+from services.catalog.service_layer import entries, guidance, therapists
 from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common
 from shared.ops_endpoints import install_ops
 
@@ -69,6 +70,17 @@ def get_treatment(slug: str, repo: ReadRepository) -> TreatmentPublic:
         raise UnknownEntry(f"no treatment {slug!r}")
     treatment, revision = found[0]
     return TreatmentPublic(**asdict(treatment), revision=revision)
+
+
+@router.get("/treatments/{slug}/therapists", response_model=list[TherapistChoicePublic], tags=["treatments"])
+def therapists_for_treatment(
+    slug: str,
+    repo: ReadRepository,
+    location: Annotated[str | None, Query(description="only those working at this location (its code)")] = None,
+) -> list[TherapistChoicePublic]:
+    """Who a client may choose for a treatment: active therapists with its skills, by name. Public, so it
+    says only code, name and locations; staff read the rest at GET /therapists."""
+    return [TherapistChoicePublic(**asdict(choice)) for choice in therapists.therapists_for(repo, slug, location)]
 
 
 @router.put("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"], dependencies=[StaffOnly])

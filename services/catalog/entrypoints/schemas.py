@@ -180,3 +180,11 @@ class TherapistCreate(BaseModel):
 class TherapistPublic(TherapistCreate):
     code: str
     revision: int
+
+
+class TherapistChoicePublic(BaseModel):
+    """A therapist as a client choosing one sees them: nothing else (no address, no hours)."""
+
+    code: str = Field(examples=["anna-keller"])
+    name: str = Field(examples=["Anna Keller"])
+    locations: list[str] = Field(examples=[["main"]], description="codes of the locations they work at")
