@@ -8,6 +8,7 @@ import re
 import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -81,6 +82,7 @@ def _page_time(page: Page, iso: str) -> str:
 
 def test_the_email_link_shows_the_visit_moves_it_and_cancels_it(web_platform: Platform, phone: Page) -> None:
     booking, email, link = _confirmed_with_link(web_platform, 6, "flow")
+    console = _console(phone)
     _open(phone, web_platform, link)
 
     expect(phone.locator("#booking-status")).to_have_text("Confirmed", timeout=WAIT)
@@ -90,7 +92,11 @@ def test_the_email_link_shows_the_visit_moves_it_and_cancels_it(web_platform: Pl
     expect(facts).to_contain_text(booking["therapist_name"])
     expect(facts).to_contain_text(booking["room_name"])
     expect(facts).to_contain_text(_page_time(phone, booking["start"]))
-    expect(phone.get_by_role("button", name="Add to my calendar (booking.ics)")).to_be_visible()
+    with phone.expect_download() as download:
+        phone.get_by_role("button", name="Add to my calendar (booking.ics)").click()
+    assert download.value.suggested_filename == "booking.ics"
+    ics = Path(download.value.path()).read_text()
+    assert ics.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in ics
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(phone, "manage-confirmed")
 
@@ -138,6 +144,21 @@ def test_the_email_link_shows_the_visit_moves_it_and_cancels_it(web_platform: Pl
     screenshot(phone, "manage-cancelled")
     cancelled = _mail(web_platform, email, "Cancellation confirmed")
     assert _spoken(web_platform, new_start) in cancelled["Subject"].replace("\u202f", " ")
+    _assert_clean(console, link)
+
+
+def _console(page: Page) -> list[str]:
+    """Everything the page writes to the console, and every page error (a CSP violation shows here)."""
+    seen: list[str] = []
+    page.on("console", lambda message: seen.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: seen.append(f"pageerror: {error}"))
+    return seen
+
+
+def _assert_clean(console: list[str], link: str) -> None:
+    token = link.split("&token=")[1]
+    assert not [line for line in console if "Content Security Policy" in line or "pageerror" in line], console
+    assert not [line for line in console if token in line], "the token reached the console"
 
 
 def test_a_forged_link_shows_one_clear_message_and_nothing_of_the_booking(web_platform: Platform, phone: Page) -> None:
@@ -214,6 +235,14 @@ def test_answers_needing_review_hold_the_visit_until_a_therapist_approves(
     booking, _, link = _confirmed_with_link(web_platform, 10, "review")
     _open(desktop, web_platform, link)
     expect(desktop.locator("#booking-status")).to_have_text("Confirmed", timeout=WAIT)
+
+    # A red flag is advice, not an error, and changes nothing.
+    desktop.locator("label[for='q-fever-0']").click()
+    desktop.get_by_role("button", name="Save my answers").click()
+    expect(desktop.locator("#answers-result")).to_contain_text("Please read this before your visit", timeout=WAIT)
+    expect(desktop.locator("#answers-form .advice")).to_contain_text("Please do not come while you are ill")
+    expect(desktop.locator("#booking-status")).to_have_text("Confirmed")
+    desktop.locator("label[for='q-fever-1']").click()
 
     # Keyboard alone: the blood-thinners question's "Yes", then save.
     answers = clean_answers(web_platform)
