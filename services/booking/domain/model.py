@@ -108,12 +108,13 @@ class Booking:
         if self.status not in (Status.PENDING, Status.NEEDS_REVIEW, Status.CONFIRMED) or now >= self.start:
             raise IllegalTransition("answers can be changed only before the visit, while it is booked")
 
-    def cancel(self, now: datetime, free_until: timedelta, by_clinic: bool = False) -> None:
-        """Cancel; a client's cancellation of a confirmed visit within `free_until` of the start counts as late."""
+    def cancel(self, now: datetime, free_until: timedelta, by_clinic: bool = False, reason: str | None = None) -> None:
+        """Cancel; a client's cancellation of a confirmed visit within `free_until` of the start counts as late.
+        The clinic may say why (`reason`); a client's cancellation needs no reason."""
         late = self.cancelling_is_late(now, free_until, by_clinic)
         self._move(Status.CANCELLED)
         self.late_cancellation = late
-        self.reason = "cancelled by the clinic" if by_clinic else "cancelled by the client"
+        self.reason = (reason or "cancelled by the clinic") if by_clinic else "cancelled by the client"
 
     def cancelling_is_late(self, now: datetime, free_until: timedelta, by_clinic: bool = False) -> bool:
         """Whether cancelling at `now` would count as late: only a client's, of a confirmed visit, within

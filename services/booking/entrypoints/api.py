@@ -34,6 +34,7 @@ from services.booking.entrypoints.schemas import (
     BookingAccepted,
     BookingCreate,
     BookingPublic,
+    CancelRequest,
     DayBookingPublic,
     DayRowPublic,
     DaySchedule,
@@ -236,13 +237,20 @@ def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep,
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
-def cancel_booking(
-    booking_id: str, repository: Repository, wiring: WiringDep, background: BackgroundTasks, caller: CallerDep
+def cancel_booking(  # six parameters: FastAPI fills each from one part of the request
+    booking_id: str,
+    repository: Repository,
+    wiring: WiringDep,
+    background: BackgroundTasks,
+    caller: CallerDep,
+    body: CancelRequest | None = None,
 ) -> BookingPublic:
     """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
-    as late) or with the staff key (cancelled by the clinic). 409 when it can no longer be cancelled."""
+    as late) or with the staff key (cancelled by the clinic, optionally with `{"reason": ...}` told to
+    the client). 409 when it can no longer be cancelled."""
     booking = _authorised(repository, booking_id, caller, wiring, lock=True)
-    changes.cancel(repository, booking, wiring.clock.now(), _policy(wiring), by_clinic=caller.staff)
+    reason = body.reason if body else None
+    changes.cancel(repository, booking, wiring.clock.now(), _policy(wiring), caller.staff, reason)
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring, client=not caller.staff)
 

@@ -74,6 +74,18 @@ class DeclineRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500, pattern=_NO_LINE_BREAKS, description="told to the client")
 
 
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(
+        None,
+        min_length=1,
+        max_length=500,
+        pattern=_NO_LINE_BREAKS,
+        description="staff only: why the clinic cancels, told to the client",
+        examples=["the therapist is ill"],
+    )
+
+
 class RescheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: AwareDatetime = Field(description="the new start, ISO 8601 with offset, on the slot grid")

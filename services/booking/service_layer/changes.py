@@ -192,12 +192,20 @@ def reschedule(
     repository.announce(BookingRescheduled(previous_start=previous_start, **facts), booking.correlation_id)
 
 
-def cancel(
-    repository: AbstractRepository, booking: Booking, now: datetime, policy: CancellationPolicy, by_clinic: bool
+def cancel(  # six inputs: the booking, the moment, the rules, and who cancels with what reason
+    repository: AbstractRepository,
+    booking: Booking,
+    now: datetime,
+    policy: CancellationPolicy,
+    by_clinic: bool,
+    reason: str | None = None,
 ) -> None:
-    """Cancel and free everything the booking holds; a client's cancellation inside the free window is late."""
+    """Cancel and free everything the booking holds; a client's cancellation inside the free window is late.
+    Only the clinic gives a `reason` (told to the client); a client's is refused rather than dropped."""
+    if reason is not None and not by_clinic:
+        raise InvalidRequest("only staff give a reason when cancelling; send no body to cancel")
     therapist = booking.therapist
-    booking.cancel(now, policy.free_until, by_clinic)
+    booking.cancel(now, policy.free_until, by_clinic, reason)
     repository.release_claims(booking.id)
     repository.save(booking)
     treatment = repository.treatment(booking.treatment)
@@ -214,6 +222,8 @@ def cancel(
             therapist_code=therapist,
             client=ClientContact(**asdict(booking.client)),
             free_cancellation_hours=int(policy.free_until.total_seconds() // 3600),
+            # Carried once BookingCancelled has a `reason` field in shared/events.py (ignored until then).
+            reason=booking.reason,
         ),
         booking.correlation_id,
     )

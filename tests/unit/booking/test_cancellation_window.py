@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.booking.domain.exceptions import InvalidRequest
 from services.booking.domain.model import Status
 from services.booking.service_layer import changes
 from tests.support.clock import FixedClock
@@ -42,3 +43,19 @@ def test_a_pending_or_cancelled_booking_is_never_late_to_cancel(repository: Fake
 
     pending.cancel(clock.now(), DAY)
     assert not pending.cancelling_is_late(clock.now(), DAY)
+
+
+def test_the_clinic_may_say_why_it_cancels_and_the_client_never_needs_to(
+    repository: FakeRepository, clock: FixedClock
+) -> None:
+    by_clinic, by_client, plain = (book(repository, at(TUESDAY, hour)) for hour in (9, 11, 14))
+    policy = changes.CancellationPolicy(RULES, DAY)
+
+    changes.cancel(repository, by_clinic, clock.now(), policy, by_clinic=True, reason="the therapist is ill")
+    changes.cancel(repository, plain, clock.now(), policy, by_clinic=True)
+    with pytest.raises(InvalidRequest, match="only staff give a reason"):
+        changes.cancel(repository, by_client, clock.now(), policy, by_clinic=False, reason="busy")
+
+    assert by_clinic.reason == "the therapist is ill"
+    assert plain.reason == "cancelled by the clinic"
+    assert by_client.status is Status.CONFIRMED
