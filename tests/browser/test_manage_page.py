@@ -266,3 +266,31 @@ def test_answers_needing_review_hold_the_visit_until_a_therapist_approves(
     )
     assert approved.status_code == 200, approved.text
     expect(desktop.locator("#booking-status")).to_have_text("Confirmed", timeout=WAIT)  # by itself
+
+
+def test_a_time_taken_meanwhile_is_said_and_fresh_times_are_listed(web_platform: Platform, desktop: Page) -> None:
+    booking, _, link = _confirmed_with_link(web_platform, 11, "taken")
+    _open(desktop, web_platform, link)
+    expect(desktop.locator("#booking-status")).to_have_text("Confirmed", timeout=WAIT)
+    desktop.get_by_role("button", name="Show other times").click()
+    slots = desktop.locator("#move-form input[name=slot]")
+    expect(slots.first).to_be_attached(timeout=WAIT)
+    desktop.get_by_role("button", name="Next week").click()
+    expect(desktop.get_by_role("button", name="Earlier week")).to_be_enabled(timeout=WAIT)
+    days = desktop.locator("#move-day option")
+    desktop.locator("#move-day").select_option(index=days.count() - 1)
+    chosen = slots.nth(slots.count() - 3)
+    taken = chosen.get_attribute("value")
+    assert taken
+    desktop.locator(f"label[for='{chosen.get_attribute('id')}']").click()
+
+    # Meanwhile two other clients take both cupping therapists and kits at that time.
+    for n in range(2):
+        settled(web_platform, book(web_platform, taken, _client(f"rival{n}")))
+    desktop.get_by_role("button", name="Move my visit to this time").click()
+
+    expect(desktop.locator("#move-form .notice.bad")).to_contain_text("That time was just taken", timeout=WAIT)
+    expect(desktop.locator(f"#move-form input[value='{taken}']")).to_have_count(0)
+    expect(slots.first).to_be_attached()
+    expect(desktop.locator("dl.facts")).to_contain_text(_page_time(desktop, booking["start"]))  # kept its time
+    screenshot(desktop, "manage-taken")
