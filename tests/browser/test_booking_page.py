@@ -255,3 +255,42 @@ def test_the_week_of_times_reads_on_a_desktop(web_platform: Platform, desktop: P
     desktop.locator("#previous-week").click()
     expect(desktop.locator("#previous-week")).to_be_disabled(timeout=LOADED)  # never before the clinic's today
     screenshot(desktop, "book-desktop-times")
+
+
+def test_a_time_taken_moments_before_offers_the_times_still_free(web_platform: Platform, phone: Page) -> None:
+    """The workers' "rejected" is played by the test (no booking is made): the page says the time was
+    taken, lists the week's free times again and keeps what the client typed."""
+    page = phone
+    web = web_platform.urls["web"]
+    cors = {"Access-Control-Allow-Origin": web, "Access-Control-Expose-Headers": "X-Correlation-ID"}
+
+    def accepted(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        route.fulfill(status=202, headers=cors, json={"id": "taken", "status": "pending", "token": "t", "links": {}})
+
+    def rejected(route: Route) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        route.fulfill(status=200, headers=cors, json={"id": "taken", "status": "rejected", "reason": "taken"})
+
+    page.route(f"{web_platform.booking}/bookings", accepted)
+    page.route(f"{web_platform.booking}/bookings/taken", rejected)
+    open_page(page, web_platform)
+    start = choose_cupping_and_time(page, "last")
+    page.locator("#client-name").fill("Tina Taken")
+    page.locator("#client-email").fill("tina@example.com")
+    answer(page, clean_answers(web_platform))
+    page.locator("#submit").click()
+
+    notice = page.locator("#when-notice")
+    expect(notice).to_contain_text("That time was just taken", timeout=LOADED)
+    expect(notice.locator("h3")).to_be_focused()
+    expect(page.locator("#times button.time").first).to_be_visible(timeout=LOADED)
+    expect(page.locator("#step-details")).to_be_hidden()
+    screenshot(page, "book-time-taken")
+    others = page.locator(f"#times button.time:not([data-start='{start}'])")
+    others.first.click()
+    expect(page.locator("#client-name")).to_have_value("Tina Taken")  # nothing typed is lost

@@ -912,9 +912,11 @@ function facts(booking) {
     booking.therapist_name ? h("li", { id: "booking-therapist" }, t("withTherapist", { name: booking.therapist_name })) : null,
     booking.room_name ? h("li", { id: "booking-room" }, t("inRoom", { name: booking.room_name })) : null,
     where ? h("li", { id: "booking-where" }, t("where", { name: where })) : null,
-    booking.free_cancellation_until
-      ? h("li", { id: "booking-free-cancel" }, t("freeCancel", { when: when(booking.free_cancellation_until, zone) }))
-      : null,
+    booking.cancellation_would_be_late
+      ? h("li", { id: "booking-free-cancel" }, t("lateCancel"))
+      : booking.free_cancellation_until
+        ? h("li", { id: "booking-free-cancel" }, t("freeCancel", { when: when(booking.free_cancellation_until, zone) }))
+        : null,
     h("li", { id: "booking-reference" }, t("reference", { id: booking.id })),
   );
 }
