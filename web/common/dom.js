@@ -9,7 +9,7 @@ export function h(tag, attributes = {}, ...children) {
     else if (name in el && typeof value !== "string") el[name] = value;
     else el.setAttribute(name, value === true ? "" : value);
   }
-  el.append(...children.flat().filter((child) => child !== undefined && child !== null && child !== false));
+  el.append(...children.flat(Infinity).filter((child) => child !== undefined && child !== null && child !== false));
   return el;
 }
 

@@ -65,18 +65,27 @@ export function languageSwitch(container) {
   container.replaceChildren(label, select);
 }
 
+// The browser's own regional variant of the page's language (en-GB writes 14:00, en-US 2:00 PM);
+// a browser in another language gets the variant clinics here expect.
+function region() {
+  for (const tag of navigator.languages ?? [navigator.language]) {
+    if (String(tag).toLowerCase().split("-")[0] === current) return String(tag);
+  }
+  return current === "de" ? "de-DE" : "en-GB";
+}
+
 // Dates and times in the page's language and the clinic's time zone (the API says which).
 export function formatDay(iso, timeZone) {
-  return new Intl.DateTimeFormat(current, { weekday: "long", day: "numeric", month: "long", timeZone }).format(
+  return new Intl.DateTimeFormat(region(), { weekday: "long", day: "numeric", month: "long", timeZone }).format(
     new Date(iso),
   );
 }
 
 export function formatTime(iso, timeZone) {
-  return new Intl.DateTimeFormat(current, { hour: "2-digit", minute: "2-digit", timeZone }).format(new Date(iso));
+  return new Intl.DateTimeFormat(region(), { hour: "2-digit", minute: "2-digit", timeZone }).format(new Date(iso));
 }
 
 export function formatPrice(price) {
   if (!price) return "";
-  return new Intl.NumberFormat(current, { style: "currency", currency: price.currency }).format(Number(price.amount));
+  return new Intl.NumberFormat(region(), { style: "currency", currency: price.currency }).format(Number(price.amount));
 }
