@@ -113,7 +113,7 @@ def test_staff_see_the_day_and_record_a_completed_visit(web_platform: Platform, 
         db.execute(text("UPDATE booking SET start_at = :start WHERE id = :id"), {"start": original, "id": made["id"]})
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
-    expect(desktop.locator("#grid .hour-mark")).to_have_count(13, timeout=30_000)  # 08:00-20:00 again, refreshed
+    expect(desktop.locator("#grid .hour-mark")).to_have_count(12, timeout=30_000)  # 08:00-20:00 again, refreshed
 
     shown = block(desktop, "therapist", booking["therapist"], made["id"])
     expect(shown).to_have_attribute("data-status", "completed", timeout=30_000)

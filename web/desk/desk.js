@@ -297,7 +297,7 @@ function renderGrid(view) {
   };
   const hours = Math.round(span / 3600_000);
   const marks = [];
-  for (let i = 0; i <= hours; i++) {
+  for (let i = 0; i < hours; i++) { // a mark at each hour's start; the closing edge is the grid's end
     const at = new Date(start + i * 3600_000);
     const mark = h("span", { class: "hour-mark" }, formatTime(at.toISOString(), zone));
     mark.style.left = `${(i / hours) * 100}%`;
