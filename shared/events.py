@@ -290,7 +290,8 @@ class BookingRescheduled(BookingConfirmed):
 
 class BookingCancelled(Payload):
     """Emitted when the client (with the booking's token) or the clinic (staff) cancels; claims are released.
-    `late` is true when a client cancelled inside the free-cancellation window."""
+    `late` is true when a client cancelled inside the free-cancellation window; `reason` is the
+    clinic's, told to the client."""
 
     TYPE: ClassVar[str] = "booking.cancelled"
     booking_id: str
@@ -304,6 +305,7 @@ class BookingCancelled(Payload):
     therapist_code: str | None = None
     client: ClientContact
     free_cancellation_hours: int = 24
+    reason: str | None = None
 
 
 class BookingClosed(Payload):
