@@ -26,6 +26,7 @@ const state = {
   therapists: [],
   updatedAt: null,
   busy: false,
+  timeOffDateChosen: false, // the time-off date follows the day shown until staff pick one
   detail: null, // {id, firstName, focusKey, booking, answers, notice, mode}
   timer: null,
 };
@@ -226,7 +227,7 @@ async function loadDay(day) {
     state.reviews = reviews;
     state.updatedAt = new Date();
     $("day").value = view.date;
-    if (!$("time-off-date").value) $("time-off-date").value = view.date;
+    if (!$("time-off-date").value || !state.timeOffDateChosen) $("time-off-date").value = view.date;
     render();
   } catch (error) {
     if (handleUnauthorised(error)) return;
@@ -515,17 +516,22 @@ function reasonForm({ idPrefix, label, submit, onSubmit, onBack }) {
   return form;
 }
 
+// The answers that need a look first, then every answer folded away (the list is long).
 function answersList(answers) {
   if (!answers?.answers?.length) return h("p", { class: "muted" }, t("noAnswers"));
   const language = lang();
-  return h("div", { class: "answers" },
-    h("h3", {}, t("answers")),
-    h("dl", {}, answers.answers.flatMap((answer) => [
+  const flagged = answers.answers.filter((answer) => REVIEW_OUTCOMES.has(answer.outcome));
+  const list = (items) =>
+    h("dl", {}, items.flatMap((answer) => [
       h("dt", {}, answer.text?.[language] || answer.text?.en || answer.question),
       h("dd", { class: REVIEW_OUTCOMES.has(answer.outcome) ? "flagged" : null },
         answer.label?.[language] || answer.label?.en || answer.answer,
         REVIEW_OUTCOMES.has(answer.outcome) ? h("strong", { class: "flag" }, ` (${t("answerNeedsLook")})`) : null),
-    ])));
+    ]));
+  return h("div", { class: "answers" },
+    h("h3", {}, t("answers")),
+    flagged.length ? list(flagged) : h("p", { class: "muted" }, t("noFlaggedAnswers")),
+    h("details", {}, h("summary", {}, t("allAnswers", { count: answers.answers.length })), list(answers.answers)));
 }
 
 function closeDetail() {
@@ -695,6 +701,9 @@ function start() {
   $("today").addEventListener("click", () => loadDay(null));
   $("time-off-form").addEventListener("submit", saveTimeOff);
   $("time-off-whole-day").addEventListener("change", toggleWholeDay);
+  $("time-off-date").addEventListener("change", () => {
+    state.timeOffDateChosen = true;
+  });
   $("detail-close").addEventListener("click", closeDetail);
   $("detail").addEventListener("cancel", (event) => {
     event.preventDefault();
