@@ -72,6 +72,8 @@ def test_a_client_books_cupping_with_the_keyboard_alone_on_a_phone(web_platform:
     page = phone
     email = f"keys-{uuid.uuid4().hex[:8]}@example.com"
     answers = clean_answers(web_platform)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text} {message.location['url']}"))
     open_page(page, web_platform)
     screenshot(page, "book-1-treatments")
 
@@ -118,6 +120,8 @@ def test_a_client_books_cupping_with_the_keyboard_alone_on_a_phone(web_platform:
         expect(link).to_have_attribute("download", "booking.ics", timeout=LOADED)
         assert (link.get_attribute("href") or "").startswith("blob:")
     screenshot(page, "book-4-confirmed")
+    assert [line for line in console if line.startswith("error")] == []  # no CSP violation, no failure
+    assert not any(email in line or "token" in line.lower() for line in console)
     rows = bookings_for(web_platform, email)
     assert [(row.id, row.status) for row in rows] == [(reference, "confirmed")]
     booked = httpx.get(
@@ -254,6 +258,11 @@ def test_the_week_of_times_reads_on_a_desktop(web_platform: Platform, desktop: P
     expect(desktop.locator("#previous-week")).to_be_enabled(timeout=LOADED)
     desktop.locator("#previous-week").click()
     expect(desktop.locator("#previous-week")).to_be_disabled(timeout=LOADED)  # never before the clinic's today
+    therapist = desktop.locator("select#therapist")
+    expect(therapist.locator("option")).to_have_text(["Anyone available", "Anna Keller", "Ben Okafor"])
+    with desktop.expect_request(lambda r: "/availability" in r.url and "therapist=ben-okafor" in r.url):
+        therapist.select_option("ben-okafor")
+    expect(desktop.locator("#times button.time").first).to_be_visible(timeout=LOADED)
     screenshot(desktop, "book-desktop-times")
 
 
