@@ -184,6 +184,7 @@ def test_time_off_entered_at_the_desk_takes_the_hours_from_the_therapists_row(
 
 
 def test_a_wrong_key_is_refused_and_the_grid_fits_a_phone(web_platform: Platform, phone: Page) -> None:
+    """At 375 px the page keeps its width; the grid scrolls sideways and opens at the day's first visit."""
     phone.goto(f"{web_platform.urls['web']}/desk/")
     phone.get_by_label("Staff key").fill("not-the-key")
     phone.get_by_role("button", name="Sign in").click()
@@ -191,11 +192,14 @@ def test_a_wrong_key_is_refused_and_the_grid_fits_a_phone(web_platform: Platform
     expect(phone.get_by_label("Staff key")).to_be_focused()
     screenshot(phone, "desk-wrong-key")
 
+    late = booked(web_platform, at(working_day(11), 16).isoformat(), f"Pia{uuid.uuid4().hex[:4]}")
     phone.get_by_label("Staff key").fill(ADMIN_KEY)
     phone.get_by_role("button", name="Sign in").click()
     expect(phone.locator("#grid .grid-row").first).to_be_visible(timeout=30_000)
-    show_day(phone, working_day(8).isoformat())
+    show_day(phone, working_day(11).isoformat())
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # only the grid scrolls sideways
+    therapist = late["booking"]["therapist"]
+    expect(block(phone, "therapist", therapist, late["id"])).to_be_in_viewport()  # scrolled to the day's first visit
     screenshot(phone, "desk-phone")
 
     phone.get_by_label("Language / Sprache").select_option("de")

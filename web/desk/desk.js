@@ -222,6 +222,7 @@ async function loadDay(day) {
       api("booking", "/day", { headers: staff(), query: { date: day ?? undefined, location: state.location } }),
       api("booking", "/reviews", { headers: staff(), query: { location: state.location } }),
     ]);
+    const newDay = view.date !== state.date || view.location !== state.view?.location;
     state.view = view;
     state.date = view.date;
     state.reviews = reviews;
@@ -229,10 +230,19 @@ async function loadDay(day) {
     $("day").value = view.date;
     if (!$("time-off-date").value || !state.timeOffDateChosen) $("time-off-date").value = view.date;
     render();
+    if (newDay) showFirstBooking();
   } catch (error) {
     if (handleUnauthorised(error)) return;
     showNotice($("desk-error"), problem(error));
   }
+}
+
+// On a narrow screen, a new day opens scrolled to its first booking (a refresh leaves the scroll alone).
+function showFirstBooking() {
+  const scroller = $("grid");
+  if (scroller.scrollWidth <= scroller.clientWidth) return;
+  const lefts = [...scroller.querySelectorAll(".block")].map((block) => block.offsetLeft);
+  scroller.scrollLeft = lefts.length ? Math.max(0, Math.min(...lefts) - 16) : 0;
 }
 
 // The same day again, quietly: focus and scroll stay where they are.
