@@ -419,7 +419,7 @@ def test_english_messages_queued_before_locations_and_links_existed_still_render
         del context["alternatives"], context["booking_url"]
     else:
         context = common("en")
-        del context["location_name"], context["location_address"]
+        del context["location_name"], context["location_address"], context["manage_link"]
     message = render(kind, "en", context)
     assert TREATMENT in message.text and "Where:" not in message.text and "These times" not in message.text
 
