@@ -300,6 +300,13 @@ def test_a_bad_request_is_refused_with_a_reason_that_names_the_problem(api: Book
     assert api.booking_count() == before
 
 
+@pytest.mark.parametrize("case", ["start-off-the-grid", "start-too-soon", "start-in-the-past"])
+def test_a_refused_start_is_named_as_the_field_at_fault(api: BookingApi, case: str) -> None:
+    make, _expected = BAD_REQUESTS[case]
+    body = api.ask(make()).json()
+    assert body["errors"] == [{"field": "start", "problem": body["detail"]}]
+
+
 def test_a_refusal_does_not_echo_the_clients_personal_data(api: BookingApi) -> None:
     response = api.ask(_client(email="maria.private-at-example.com", name="Maria\nPrivate")())
     assert response.status_code == 422

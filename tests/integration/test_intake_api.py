@@ -101,6 +101,10 @@ def test_missing_and_unknown_answers_are_a_422_naming_the_question(service: Book
     assert missing.status_code == 422 and "'saddle_numbness'" in missing.json()["detail"]
     unknown = ask(service, {**CLEAN, "pregnant": "no"})
     assert unknown.status_code == 422 and "unknown question 'pregnant'" in unknown.json()["detail"]
+    # Each names its question as a field, so a page shows the message beside it.
+    [missing_field] = missing.json()["errors"]
+    assert missing_field["field"].removeprefix("answers.") in missing.json()["detail"]
+    assert unknown.json()["errors"] == [{"field": "answers.pregnant", "problem": unknown.json()["detail"]}]
     assert bookings(service) == before
 
 

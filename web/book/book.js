@@ -794,16 +794,15 @@ function showFailure(failure) {
     return;
   }
   if (failure.status === 422) {
-    let errors = failure.errors.map((error) => ({
+    // The API names the field at fault (`answers.<code>` for an intake question); the page says it in its language.
+    const errors = failure.errors.map((error) => ({
       field: error.field,
-      problem: LOCAL_PROBLEMS[error.field] ? t(LOCAL_PROBLEMS[error.field]) : error.problem,
+      problem: LOCAL_PROBLEMS[error.field]
+        ? t(LOCAL_PROBLEMS[error.field])
+        : error.field.startsWith("answers.")
+          ? t("answerThis")
+          : error.problem,
     }));
-    if (!errors.length) {
-      // A rule the API checks itself names a question by its code in its message.
-      const question = /question '([a-z0-9_]+)'/.exec(failure.message)?.[1];
-      const known = question && (state.questionnaire?.questions ?? []).some((q) => q.code === question);
-      errors = known ? [{ field: `answers.${question}`, problem: t("answerThis") }] : [];
-    }
     showErrors(errors, errors.length ? t("fixBelow") : t("problem", { message: failure.message }));
     return;
   }

@@ -3,7 +3,16 @@ class BookingError(Exception):
 
 
 class InvalidRequest(BookingError):
-    """The request itself is wrong (unknown treatment, off the grid, too soon ...)."""
+    """The request itself is wrong (unknown treatment, off the grid, too soon ...); `field` names the
+    part of the request at fault, as validation errors do, so a page shows the message beside it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"errors": [{"field": self.field, "problem": str(self)}]} if self.field else {}
 
 
 class IllegalTransition(BookingError):

@@ -49,7 +49,9 @@ class Question:
         found = next((o for o in self.options if o.value.lower() == given.strip().lower()), None)
         if found is None:
             choices = ", ".join(o.value for o in self.options)
-            raise InvalidRequest(f"the answer to question {self.code!r} must be one of: {choices}")
+            raise InvalidRequest(
+                f"the answer to question {self.code!r} must be one of: {choices}", field=f"answers.{self.code}"
+            )
         return found
 
 
@@ -120,13 +122,19 @@ def screen(questionnaire: Questionnaire, given: Mapping[str, str], locale: str) 
     known = {q.code for q in questionnaire.questions}
     unknown = sorted(set(given) - known)
     if unknown:
-        raise InvalidRequest(f"unknown question {unknown[0]!r}; this treatment asks: {', '.join(sorted(known))}")
+        raise InvalidRequest(
+            f"unknown question {unknown[0]!r}; this treatment asks: {', '.join(sorted(known))}",
+            field=f"answers.{unknown[0]}",
+        )
     answers: list[Answer] = []
     for question in questionnaire.questions:
         value = given.get(question.code, "").strip()
         if not value:
             if question.required:
-                raise InvalidRequest(f"please answer question {question.code!r}: {_in(question.text, locale)}")
+                raise InvalidRequest(
+                    f"please answer question {question.code!r}: {_in(question.text, locale)}",
+                    field=f"answers.{question.code}",
+                )
             continue
         option = question.value_of(value)
         if option is None:

@@ -88,12 +88,12 @@ def request_booking(
     rules = location_rules(repository, request.location, defaults)
     problem = rules.problem_with(request.start, now)
     if problem:
-        raise InvalidRequest(problem)
+        raise InvalidRequest(problem, field="start")
     check_open(rules, treatment, request.start)
     if request.therapist is not None:
         therapist = next((t for t in repository.therapists() if t.code == request.therapist), None)
         if therapist is None or not therapist.qualified_for(treatment):
-            raise InvalidRequest(f"therapist {request.therapist!r} does not offer {treatment.name}")
+            raise InvalidRequest(f"therapist {request.therapist!r} does not offer {treatment.name}", field="therapist")
     token = secrets.token_urlsafe(32)
     start = request.start.astimezone(UTC)
     booking = Booking(
@@ -171,7 +171,7 @@ def reschedule(
     rules = location_rules(repository, booking.location, defaults)
     problem = rules.problem_with(new_start, now)
     if problem:
-        raise InvalidRequest(problem)
+        raise InvalidRequest(problem, field="start")
     treatment = offered_treatment(repository, booking.treatment)
     new_start = new_start.astimezone(UTC)
     previous_start = booking.start
