@@ -5,6 +5,7 @@ answers given again and erased. The saga's steps run in this process, as the wor
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -138,12 +139,17 @@ def test_review_queue_approve_and_decline(service: BookingService) -> None:
     assert {approved, declined} <= set(queue)
     assert queue[approved]["status"] == "needs_review" and queue[approved]["therapist"]
     assert queue[approved]["answers"]["outcome"] == "review"
+    waiting = service.client.get(f"/bookings/{approved}", headers={"X-Booking-Token": token}).json()
+    # The client is told by when a therapist looks at it (the default deadline: an hour before the start).
+    assert datetime.fromisoformat(waiting["review_deadline"]) == datetime.fromisoformat(waiting["start"]) - timedelta(
+        minutes=60
+    )
 
     answer = service.client.post(f"/bookings/{approved}/approve", headers=staff(service))
     assert answer.status_code == 200 and answer.json()["status"] == "confirmed"
     assert service.client.post(f"/bookings/{approved}/approve", headers=staff(service)).status_code == 409
     shown = service.client.get(f"/bookings/{approved}", headers={"X-Booking-Token": token}).json()
-    assert shown["status"] == "confirmed" and shown["screening"] == "review"
+    assert shown["status"] == "confirmed" and shown["screening"] == "review" and shown["review_deadline"] is None
 
     assert (
         service.client.post(f"/bookings/{declined}/decline", json={"reason": ""}, headers=staff(service)).status_code

@@ -998,6 +998,7 @@ function renderResult() {
         { class: "notice warn", id: "needs-review" },
         heading("reviewTitle"),
         h("p", {}, t("reviewText")),
+        h("p", {}, booking.review_deadline ? t("reviewBy", { when: when(booking.review_deadline, state.week?.timezone) }) : null),
         h("p", {}, t("reviewDeadline")),
         facts(booking),
       ),

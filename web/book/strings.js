@@ -92,6 +92,7 @@ export const strings = {
 
     reviewTitle: "A therapist will look at your answers first",
     reviewText: "Your time is held for you. A therapist reads your answers before the visit is confirmed; you will get an email either way.",
+    reviewBy: "A therapist looks at them by {when}.",
     reviewDeadline: "If nobody can look at them in time before your visit, the booking is declined and you are told by email.",
 
     rejectedTitle: "That time was just taken",
@@ -193,6 +194,7 @@ export const strings = {
 
     reviewTitle: "Eine Therapeutin oder ein Therapeut sieht sich zuerst Ihre Angaben an",
     reviewText: "Ihr Termin ist für Sie reserviert. Vor der Bestätigung liest eine Therapeutin oder ein Therapeut Ihre Antworten; Sie bekommen in jedem Fall eine E-Mail.",
+    reviewBy: "Eine Therapeutin oder ein Therapeut sieht sie sich bis {when} an.",
     reviewDeadline: "Kann sie niemand rechtzeitig vor Ihrem Termin ansehen, wird die Buchung abgelehnt und Sie erfahren es per E-Mail.",
 
     rejectedTitle: "Dieser Termin wurde gerade vergeben",

@@ -276,6 +276,9 @@ function summary(booking) {
         ? h("p", {}, t("reason", { reason: booking.reason }))
         : null,
       booking.status === "cancelled" && booking.late_cancellation ? h("p", {}, t("wasLate")) : null,
+      booking.status === "needs_review" && booking.review_deadline
+        ? h("p", { id: "review-by" }, t("reviewBy", { day: dayOf(booking.review_deadline), time: timeOf(booking.review_deadline) }))
+        : null,
     ),
     h("dl", { class: "facts" }, facts.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
   ];

@@ -31,6 +31,7 @@ export const strings = {
     "explain.confirmed": "Everything is ready for your visit. You can move or cancel it here.",
     "explain.needs_review":
       "A therapist looks at your health answers before your visit is confirmed. Your time is held for you meanwhile. You will get an email either way, and this page updates by itself. You can still change your answers or cancel.",
+    reviewBy: "If no therapist has approved it by {day}, {time}, the visit is declined and you are told by email.",
     "explain.rejected": "We could not confirm this visit. Nothing is booked and nothing is charged. Please choose another time on our booking page.",
     "explain.cancelled": "This visit is cancelled. Nothing more is needed from you.",
     "explain.completed": "Thank you for your visit.",
@@ -112,6 +113,7 @@ export const strings = {
     "explain.confirmed": "Alles ist für Ihren Termin bereit. Hier können Sie ihn verschieben oder absagen.",
     "explain.needs_review":
       "Eine Therapeutin oder ein Therapeut sieht sich Ihre Gesundheitsangaben an, bevor Ihr Termin bestätigt wird. Ihre Zeit bleibt so lange für Sie reserviert. Sie bekommen in jedem Fall eine E-Mail, und diese Seite aktualisiert sich von selbst. Sie können Ihre Angaben weiterhin ändern oder absagen.",
+    reviewBy: "Hat bis {day}, {time} niemand zugestimmt, wird der Termin abgesagt und Sie erfahren es per E-Mail.",
     "explain.rejected":
       "Wir konnten diesen Termin nicht bestätigen. Es ist nichts gebucht und nichts berechnet. Bitte wählen Sie auf unserer Buchungsseite eine andere Zeit.",
     "explain.cancelled": "Dieser Termin ist abgesagt. Sie müssen nichts weiter tun.",

@@ -24,7 +24,7 @@ from services.booking.domain.exceptions import (
     NotFound,
     SlotUnavailable,
 )
-from services.booking.domain.model import Booking, Client
+from services.booking.domain.model import Booking, Client, Status
 from services.booking.domain.screening import Screening
 from services.booking.entrypoints.schemas import (
     AnswerPublic,
@@ -162,6 +162,11 @@ def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring, cl
         version=booking.version,
         free_cancellation_until=(booking.start - free_until).astimezone(tz),
         cancellation_would_be_late=booking.cancelling_is_late(wiring.clock.now(), free_until, by_clinic=not client),
+        review_deadline=(
+            (booking.start - timedelta(minutes=wiring.settings.review_deadline_minutes)).astimezone(tz)
+            if booking.status is Status.NEEDS_REVIEW
+            else None
+        ),
     )
 
 

@@ -124,6 +124,11 @@ class BookingPublic(BaseModel):
         description="whether the client cancelling now would count as late (always false for staff, "
         "whose cancellation is the clinic's)"
     )
+    review_deadline: datetime | None = Field(
+        None,
+        description="while it waits for review: when it is declined unless a therapist approved it "
+        "(the start less BOOKING_REVIEW_DEADLINE_MINUTES)",
+    )
 
 
 class DaySchedule(BaseModel):
