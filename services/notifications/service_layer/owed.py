@@ -135,6 +135,7 @@ def on_booking_cancelled(repo: AbstractRepository, event: Envelope, mail: MailSe
     owing.about_visit(
         visit, Kind.BOOKING_CANCELLED,
         by_clinic=cancelled.by_clinic, late=cancelled.late, free_cancellation_hours=cancelled.free_cancellation_hours,
+        reason=cancelled.reason,
     )  # fmt: skip
     if in_therapists_calendar(repo, before):
         owing.about_visit(visit, Kind.THERAPIST_RELEASED, reassigned=False)

@@ -566,6 +566,16 @@ def test_a_cancellation_apologises_or_confirms_and_notes_a_late_one(locale: str,
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_the_clinics_reason_for_cancelling_is_told(locale: str) -> None:
+    reason = "Our therapist is ill & cannot come"
+    message = render("booking_cancelled", locale, {**cancelled(locale, True, False), "reason": reason})
+    said = {"en": "The reason: ", "de": "Der Grund: "}[locale]
+    assert said + reason in message.text
+    assert said + reason.replace("&", "&amp;") in message.html
+    assert said not in render("booking_cancelled", locale, cancelled(locale, True, False)).text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("count", [0, 1, 3])
 def test_a_rejection_gives_the_reason_and_the_free_times(locale: str, count: int) -> None:
     context = rejected(locale, count, booking_url=BOOKING_URL if count else "")
