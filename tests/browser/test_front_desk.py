@@ -208,3 +208,29 @@ def test_a_wrong_key_is_refused_and_the_grid_fits_a_phone(web_platform: Platform
     phone.get_by_role("button", name="Abmelden").click()
     expect(phone.get_by_label("Mitarbeiter-Schlüssel")).to_be_visible()
     assert phone.evaluate("sessionStorage.getItem('clinic.desk.key')") is None
+
+
+def test_the_clinic_cancels_with_a_reason_by_keyboard_alone(web_platform: Platform, desktop: Page) -> None:
+    made = booked(web_platform, at(working_day(12), 9).isoformat(), f"Ida{uuid.uuid4().hex[:4]}")
+    booking = made["booking"]
+    signed_in(desktop, web_platform)
+    show_day(desktop, working_day(12).isoformat())
+    shown = block(desktop, "room", booking["room"], made["id"])
+    shown.focus()
+    desktop.keyboard.press("Enter")
+    dialog = desktop.get_by_role("dialog")
+    dialog.get_by_role("button", name="Cancel booking…").focus()
+    desktop.keyboard.press("Enter")
+    reason = dialog.get_by_label("Why the clinic cancels (told to the client)")
+    expect(reason).to_be_focused()
+    desktop.keyboard.press("Enter")  # no reason yet: said at the field
+    expect(dialog.locator(".field-error")).to_have_text("Please give a reason.")
+    desktop.keyboard.type("The therapist is ill")
+    desktop.keyboard.press("Enter")
+    expect(dialog.locator("[data-booking-status]")).to_have_text("cancelled")
+    screenshot(desktop, "desk-cancelled")
+    desktop.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(shown).to_have_count(0, timeout=30_000)  # a cancelled visit leaves the grid
+    answer = httpx.get(f"{web_platform.booking}/bookings/{made['id']}", headers={"X-API-Key": ADMIN_KEY})
+    assert answer.json()["status"] == "cancelled"
