@@ -72,10 +72,12 @@ def _spoken(platform: Platform, iso: str, locale: str = "en") -> str:
 
 
 def _page_time(page: Page, iso: str) -> str:
-    """The start as the page writes a time (Intl in the page's language, the clinic's zone)."""
+    """The start as the page writes a time: Intl in the browser's variant of the page's language (en-GB
+    here: 13:00), the clinic's zone."""
     return page.evaluate(
-        "([iso, lang]) => new Intl.DateTimeFormat(lang, {hour: '2-digit', minute: '2-digit', "
-        "timeZone: 'Europe/Berlin'}).format(new Date(iso))",
+        "([iso, lang]) => new Intl.DateTimeFormat("
+        "navigator.languages.find((tag) => tag.toLowerCase().split('-')[0] === lang) ?? lang, "
+        "{hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Berlin'}).format(new Date(iso))",
         [iso, page.evaluate("document.documentElement.lang")],
     )
 
