@@ -73,8 +73,8 @@ def _link_secret() -> str:
     """The key that signs the links in client emails, kept in var/ so links survive a restart."""
     path = VAR / "manage-link-secret"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
@@ -91,7 +91,8 @@ def prepare_environment() -> dict[str, str]:
     for service in SERVICES:
         env.setdefault(f"WEB_{service.upper()}_URL", f"http://127.0.0.1:{env[f'{service.upper()}_PORT']}")
     env.setdefault("NOTIFICATIONS_MANAGE_URL", f"{pages[0]}/manage/")
-    env.setdefault("MANAGE_LINK_SECRET", _link_secret())
+    if not env.get("MANAGE_LINK_SECRET"):
+        env["MANAGE_LINK_SECRET"] = _link_secret()
     if not env.get("REDIS_URL"):
         port = 6390 if _port_free(6390) else _free_port()
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"

@@ -50,7 +50,7 @@ class _SecurityHeaders:
                     (
                         b"content-security-policy",
                         f"default-src 'self'; connect-src 'self' {self.connect}; img-src 'self' data: blob:; "
-                        "frame-ancestors 'none'; base-uri 'none'".encode(),
+                        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'".encode(),
                     ),
                 ]
             await send(message)

@@ -98,6 +98,8 @@ def install_common(
         finally:
             correlation_id.reset(token)
         response.headers["X-Correlation-ID"] = value
+        # Answers carry bookings and health answers: no browser or proxy keeps them.
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -229,6 +229,11 @@ def test_the_clinics_reason_travels_with_the_cancellation_event(clinic: Clinic, 
     clinic.service.client.post(f"/bookings/{visit.id}/cancel", json={"reason": "flooded"}, headers=clinic.staff)
     [event] = clinic.events(visit, "booking.cancelled")
     assert event["reason"] == "flooded"
+    # Without one, the client's email says no reason rather than a placeholder.
+    other = clinic.book(at(day, 15))
+    clinic.service.client.post(f"/bookings/{other.id}/cancel", headers=clinic.staff)
+    [event] = clinic.events(other, "booking.cancelled")
+    assert event["reason"] is None
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,7 @@ def test_a_configured_origin_passes_the_preflight_and_reads_the_answer(client: T
     assert answer.status_code == 200
     assert answer.headers["access-control-allow-origin"] == origin
     assert "x-correlation-id" in answer.headers["access-control-expose-headers"].lower()
+    assert answer.headers["cache-control"] == "no-store"
 
 
 def test_another_origin_gets_no_cors_headers(client: TestClient) -> None:

@@ -36,7 +36,7 @@ def test_pages_are_served_with_headers_that_allow_only_this_origins_code_and_the
     assert index.status_code == 200 and "text/html" in index.headers["content-type"]
     assert module.status_code == 200 and "javascript" in module.headers["content-type"]
     policy = index.headers["content-security-policy"]
-    assert "default-src 'self'" in policy
+    assert "default-src 'self'" in policy and "form-action 'none'" in policy
     assert "connect-src 'self' https://booking.clinic.example https://catalog.clinic.example" in policy
     assert index.headers["referrer-policy"] == "no-referrer"
     assert index.headers["x-frame-options"] == "DENY"

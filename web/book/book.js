@@ -734,8 +734,10 @@ async function submit(event) {
   showFieldErrors(main(), [], {});
   const request = body();
   const fingerprint = JSON.stringify(request);
-  if (state.attempt?.fingerprint !== fingerprint) {
-    state.attempt = { fingerprint, key: newIdempotencyKey(), body: request };
+  // After a lost answer the booking may exist: the same request goes again with its key, whatever was
+  // edited since, until an answer comes back. Only then may a changed request get a new key.
+  if (!state.attempt?.unanswered && state.attempt?.fingerprint !== fingerprint) {
+    state.attempt = { fingerprint, key: newIdempotencyKey(), body: request, unanswered: false };
   }
   await send();
 }
@@ -761,6 +763,7 @@ async function send() {
   } catch (failure) {
     setBusy(false);
     $("form-top").replaceChildren();
+    state.attempt.unanswered = failure instanceof NetworkError;
     if (failure instanceof NetworkError) showNetworkLost();
     else showFailure(failure);
     return;
@@ -799,7 +802,7 @@ function showFailure(failure) {
       field: error.field,
       problem: LOCAL_PROBLEMS[error.field]
         ? t(LOCAL_PROBLEMS[error.field])
-        : error.field.startsWith("answers.")
+        : error.field.startsWith("answers.") && lang() !== "en"
           ? t("answerThis")
           : error.problem,
     }));
@@ -882,7 +885,7 @@ async function settled(booking) {
   focus($("result-heading"));
   const titles = { confirmed: "confirmedTitle", needs_review: "reviewTitle", declined: "declinedTitle" };
   announce(t(titles[booking.status] ?? "otherStatus", { status: booking.status }));
-  if (booking.status === "confirmed" || booking.status === "needs_review") await loadCalendar(booking);
+  if (booking.status === "confirmed") await loadCalendar(booking);
 }
 
 async function loadCalendar(booking) {

@@ -61,7 +61,7 @@ export const strings = {
     invalidStart: "Please choose one of the listed times.",
     fixBelow: "Please check the marked fields.",
     problem: "Sorry, that did not work: {message}",
-    networkLost: "Connection lost — try again. If your booking already reached us, trying again will not book twice.",
+    networkLost: "Connection lost — try again. Your request is sent again exactly as before, so it is never booked twice.",
     retry: "Try again",
     conflict: "That time cannot be booked any more. Please choose another time.",
 
@@ -163,7 +163,7 @@ export const strings = {
     invalidStart: "Bitte wählen Sie einen der angezeigten Termine.",
     fixBelow: "Bitte prüfen Sie die markierten Felder.",
     problem: "Das hat leider nicht geklappt: {message}",
-    networkLost: "Verbindung unterbrochen — bitte erneut versuchen. Falls Ihre Buchung schon angekommen ist, wird sie nicht doppelt angelegt.",
+    networkLost: "Verbindung unterbrochen — bitte erneut versuchen. Ihre Anfrage wird genau wie zuvor noch einmal gesendet, so wird nie doppelt gebucht.",
     retry: "Erneut versuchen",
     conflict: "Dieser Termin ist nicht mehr buchbar. Bitte wählen Sie einen anderen.",
 

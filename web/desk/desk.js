@@ -215,13 +215,17 @@ async function loadTherapists() {
 
 // ---- the day ---------------------------------------------------------------------------------------
 
+let dayRequest = 0;
+
 async function loadDay(day) {
   showNotice($("desk-error"), "");
+  const asked = ++dayRequest;
   try {
     const [view, reviews] = await Promise.all([
       api("booking", "/day", { headers: staff(), query: { date: day ?? undefined, location: state.location } }),
       api("booking", "/reviews", { headers: staff(), query: { location: state.location } }),
     ]);
+    if (asked !== dayRequest) return; // a later question (another day or location) answers instead
     const newDay = view.date !== state.date || view.location !== state.view?.location;
     state.view = view;
     state.date = view.date;
@@ -232,7 +236,7 @@ async function loadDay(day) {
     render();
     if (newDay) showFirstBooking();
   } catch (error) {
-    if (handleUnauthorised(error)) return;
+    if (asked !== dayRequest || handleUnauthorised(error)) return;
     showNotice($("desk-error"), problem(error));
   }
 }

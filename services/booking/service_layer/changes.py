@@ -222,8 +222,7 @@ def cancel(  # six inputs: the booking, the moment, the rules, and who cancels w
             therapist_code=therapist,
             client=ClientContact(**asdict(booking.client)),
             free_cancellation_hours=int(policy.free_until.total_seconds() // 3600),
-            # Carried once BookingCancelled has a `reason` field in shared/events.py (ignored until then).
-            reason=booking.reason,
+            reason=reason,  # the clinic's own words only, never the placeholder the booking keeps
         ),
         booking.correlation_id,
     )
