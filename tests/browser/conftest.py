@@ -7,9 +7,11 @@ Screenshots go to SCREENSHOTS (printed at the end of the run), one per page and 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,15 @@ SCREENSHOTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "var" / "test-artifac
 LINK_SECRET = "browser-test-link-secret"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+
+
+_LINK = re.compile(r"https?://\S+/manage/#booking=[^\s\"'<>]+")
+
+
+def manage_link_in(mail: EmailMessage) -> str | None:
+    """The self-service link in a client email's text part, if it has one."""
+    found = _LINK.search(mail.get_body(preferencelist=("plain",)).get_content())
+    return found.group(0) if found else None
 
 
 def chromium_path() -> str | None:

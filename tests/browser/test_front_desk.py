@@ -13,7 +13,7 @@ import httpx
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import manage_link_in, screenshot
 from tests.e2e.platform import ADMIN_KEY, Platform, utc_naive
 from tests.e2e.test_booking_flow import TREATMENT, clean_answers, mails_to, settled
 from tests.support.clock import at, now, working_day
@@ -142,12 +142,8 @@ def test_a_review_is_approved_at_the_desk_and_the_client_sees_it_confirmed(
 
     def manage_link() -> str | None:
         for mail in mails_to(web_platform, made["email"]):
-            if ".review_pending." in str(mail["Message-ID"]):
-                found = re.search(
-                    r"https?://\S+/manage/#booking=\S+", mail.get_body(preferencelist=("plain",)).get_content()
-                )
-                if found:
-                    return found.group(0)
+            if ".review_pending." in str(mail["Message-ID"]) and (link := manage_link_in(mail)):
+                return link
         return None
 
     link = wait_until(manage_link, timeout=90, message="the review_pending email carried no self-service link")

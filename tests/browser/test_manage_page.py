@@ -4,7 +4,6 @@ followed by its email); a forged link and a link after the visit show one clear 
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -18,14 +17,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
 from services.booking.adapters.orm import booking as booking_table
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, manage_link_in, screenshot
 from tests.e2e.platform import ADMIN_KEY, TZ, Platform
 from tests.e2e.test_booking_flow import book, clean_answers, mails_to, settled
 from tests.support.clock import at, now, working_day
 from tests.support.servers import wait_until
 
 WAIT = 90_000  # ms: anything that waits on workers
-LINK = re.compile(r"(https?://\S+/manage/#booking=[^\s\"'<>]+)")
 TREATMENT_NAME = "Back & Leg + Cupping"
 
 
@@ -52,9 +50,8 @@ def _confirmed_with_link(platform: Platform, day_number: int, tag: str) -> tuple
     accepted = book(platform, at(working_day(day_number), 13).isoformat(), email)
     booking = settled(platform, accepted)
     assert booking["status"] == "confirmed", booking
-    found = LINK.search(_plain(_mail(platform, email, "Confirmed")))
-    assert found, "the confirmation email carries no manage link"
-    link = found.group(1)
+    link = manage_link_in(_mail(platform, email, "Confirmed"))
+    assert link, "the confirmation email carries no manage link"
     assert f"booking={accepted['id']}&token=" in link
     return booking, email, link
 
