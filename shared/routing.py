@@ -14,7 +14,8 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "catalog.questionnaire_published": ("booking.on_questionnaire_published",),
     "catalog.resync_requested": ("catalog.on_resync_requested",),
     "booking.requested": ("booking.reserve_resources",),
-    "booking.resources_reserved": ("booking.assign_therapist",),
+    # The saga's second step runs in the first one's transaction (booking.reserve_resources): kept for the record.
+    "booking.resources_reserved": (),
     "booking.confirmed": ("notifications.on_booking_confirmed",),
     "booking.rejected": ("notifications.on_booking_rejected",),
     "booking.rescheduled": ("notifications.on_booking_rescheduled",),

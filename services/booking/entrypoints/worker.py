@@ -33,9 +33,6 @@ def create_worker(wiring: Wiring) -> Celery:
             "booking.reserve_resources": consumer(
                 lambda repository, event: saga.on_booking_requested(repository, event, wiring.rules)
             ),
-            "booking.assign_therapist": consumer(
-                lambda repository, event: saga.on_resources_reserved(repository, event, wiring.rules)
-            ),
             "booking.on_treatment_published": consumer(catalog_copy.on_treatment_published),
             "booking.on_resource_published": consumer(catalog_copy.on_resource_published),
             "booking.on_therapist_published": consumer(catalog_copy.on_therapist_published),

@@ -1,12 +1,15 @@
 """The booking saga.
 
-The saga runs in workers, one step per event, each step in one transaction with the events it causes:
-  booking.requested          -> reserve_resources: hold a room (and a cupping kit where needed)
-  booking.resources_reserved -> assign_therapist: hold a qualified therapist, confirm; or, when the
-                                client's intake answers ask for it, hold everything for a therapist's
-                                review (booking.held_for_review; service_layer/intake.py goes on)
+The saga runs in workers. Its two steps run back to back in one transaction with the events they cause,
+on one message (`place`: one hop, one commit, instead of a hop and a commit per step):
+  reserve_resources: hold a room (and a cupping kit where needed)  -> booking.resources_reserved
+  assign_therapist:  hold a qualified therapist, confirm           -> booking.confirmed; or, when the
+                     client's intake answers ask for it, hold everything for a therapist's review
+                     (booking.held_for_review; service_layer/intake.py goes on)
 A step that cannot get what it needs releases every claim of the booking and rejects it with a
-reason a person can read. Each step checks the booking's state first, so a repeated step is a no-op.
+reason a person can read. Each step checks the booking's state first, so a repeated step is a no-op,
+and a booking a lost message left pending (or between the steps, as a message queued for the
+`booking.assign_therapist` task of older releases does) is moved on by `drive_stale`.
 Cancel, reschedule, complete and no-show (service_layer/changes.py) run in the API's transaction and
 announce their events the same way.
 """
@@ -123,25 +126,26 @@ def assign_therapist(repository: AbstractRepository, booking_id: str, defaults: 
     repository.announce(BookingHeldForReview(**facts) if held else BookingConfirmed(**facts), booking.correlation_id)
 
 
+def place(repository: AbstractRepository, booking_id: str, defaults: BookingRules) -> None:
+    """Both saga steps, one after the other, in the caller's transaction."""
+    reserve_resources(repository, booking_id, defaults)
+    assign_therapist(repository, booking_id, defaults)
+
+
 def on_booking_requested(repository: AbstractRepository, event: Envelope, defaults: BookingRules) -> None:
-    reserve_resources(repository, event.open(BookingRequested).booking_id, defaults)
-
-
-def on_resources_reserved(repository: AbstractRepository, event: Envelope, defaults: BookingRules) -> None:
-    assign_therapist(repository, event.open(ResourcesReserved).booking_id, defaults)
+    place(repository, event.open(BookingRequested).booking_id, defaults)
 
 
 def drive_stale(transactions: Transactions, older_than: datetime, defaults: BookingRules) -> int:
-    """Move on every booking a lost message left pending, each step in a transaction of its own, so one
-    that fails (and is logged) does not hold back the others; returns how many were settled."""
+    """Move on every booking a lost message left pending, each in a transaction of its own, so one that
+    fails (and is logged) does not hold back the others; returns how many were settled."""
     with transactions() as repository:
         ids = repository.stale_pending(older_than)
     settled = 0
     for booking_id in ids:
         try:
-            for step in (reserve_resources, assign_therapist):
-                with transactions() as repository:
-                    step(repository, booking_id, defaults)
+            with transactions() as repository:
+                place(repository, booking_id, defaults)
             settled += 1
         except Exception:
             log.exception("could not settle pending booking %s", booking_id)

@@ -30,6 +30,18 @@ def test_reserving_then_assigning_confirms_with_a_room_a_kit_and_a_therapist(rep
     assert kinds == {"room", "cupping_kit", "therapist"}
 
 
+def test_place_runs_both_steps_in_one_call_and_a_repeat_changes_nothing(repository: FakeRepository) -> None:
+    booking = ask(repository, at(TUESDAY, 13))
+
+    saga.place(repository, booking.id, RULES)
+    placed, announced = repository.get(booking.id), list(repository.announced)
+    saga.place(repository, booking.id, RULES)  # a redelivered booking.requested
+
+    assert placed is not None and placed.status is Status.CONFIRMED and placed.therapist == "anna"
+    assert repository.announced_types() == ["booking.requested", "booking.resources_reserved", "booking.confirmed"]
+    assert repository.get(booking.id) == placed and repository.announced == announced
+
+
 def test_a_repeated_step_changes_nothing(repository: FakeRepository) -> None:
     booking = book(repository, at(TUESDAY, 13))
     claims, announced = repository.claims_of(booking.id), list(repository.announced)
