@@ -19,6 +19,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.observability import configure_logging
+
 WEB = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_URLS = {
     "catalog": "http://127.0.0.1:8001",
@@ -70,4 +72,5 @@ def create_app(env: Mapping[str, str] | None = None) -> Starlette:
     )
 
 
+configure_logging("web", "web")  # at import, before uvicorn logs that it serves
 app = create_app()

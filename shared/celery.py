@@ -2,31 +2,114 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
+from time import perf_counter
 from typing import Any
 
-from celery import Celery
-from celery.signals import worker_process_init, worker_ready
+from celery import Celery, Task
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    task_received,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
+from celery.worker.request import Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shared.db import Database, transaction
 from shared.events import CatalogResyncRequested, Envelope
+from shared.observability import (
+    configure_logging,
+    correlation_id,
+    forget_earlier_runs,
+    multiprocess_dir,
+    observe_task,
+    serve_metrics,
+)
 from shared.outbox import Outbox, Publish
 from shared.routing import queue_for
 from shared.settings import BaseServiceSettings
 
 OUTBOX_RETENTION_DAYS = 7  # far beyond any redelivery: the visibility timeout is minutes
 
+_log = logging.getLogger(__name__)
+
 
 def _route(name: str, *_args: Any, **_kwargs: Any) -> dict[str, str]:
     return {"queue": queue_for(name)}
 
 
+class _CorrelatedRequest(Request):
+    """A message as the worker's main process receives it: its correlation id is set before Celery
+    logs "Task ... received" (and cleared by `_received` right after)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        correlation_id.set(str(self.request_dict.get("correlation_id") or ""))
+
+
+class _CorrelatedTask(Task):  # type: ignore[type-arg]
+    Request = f"{__name__}:_CorrelatedRequest"
+
+
+@task_received.connect
+def _received(**_kwargs: object) -> None:
+    correlation_id.set("")
+
+
+_started: dict[str, tuple[float, Any]] = {}  # task id -> (start, correlation id token), in the running process
+
+
+@task_prerun.connect
+def _task_started(task_id: str, task: Task, **_kwargs: object) -> None:  # type: ignore[type-arg]
+    # Everything the task logs, Celery's "succeeded"/"retry" lines included, carries the event's id.
+    token = correlation_id.set(str(getattr(task.request, "correlation_id", None) or ""))
+    _started[task_id] = (perf_counter(), token)
+
+
+@task_postrun.connect
+def _task_finished(task_id: str, task: Task, state: str | None = None, **_kwargs: object) -> None:  # type: ignore[type-arg]
+    started = _started.pop(task_id, None)
+    if started is None:
+        return
+    observe_task(task.name, (state or "unknown").lower(), perf_counter() - started[0])
+    correlation_id.reset(started[1])
+
+
+def _observe_process(name: str, settings: BaseServiceSettings) -> None:
+    """Structured logs in the worker or beat process of `app`, and the worker's metrics on
+    METRICS_PORT, summed over its pool's processes (PROMETHEUS_MULTIPROC_DIR)."""
+
+    # One receiver per process (dispatch_uid): whichever app is built first names the service.
+    @setup_logging.connect(weak=False, dispatch_uid="clinic.setup_logging")
+    def _logs(loglevel: int | str | None = None, **_kwargs: object) -> None:
+        configure_logging(name, "beat" if name == "scheduler" else "worker", settings, loglevel or logging.INFO)
+
+    @worker_init.connect(weak=False, dispatch_uid="clinic.metrics_reset")
+    def _fresh_metrics(**_kwargs: object) -> None:
+        forget_earlier_runs()  # in the main process, before the pool forks
+
+    @worker_ready.connect(weak=False, dispatch_uid="clinic.metrics_served")
+    def _serve_metrics(**_kwargs: object) -> None:
+        if settings.metrics_port is None:
+            return
+        if multiprocess_dir() is None:
+            _log.warning("METRICS_PORT without PROMETHEUS_MULTIPROC_DIR: a prefork pool's tasks are not counted")
+        serve_metrics(settings.metrics_port)
+        _log.info("metrics served on port %d", settings.metrics_port)
+
+
 def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
-    """JSON only, late acks, redelivery when a worker dies, one message prefetched, no results."""
-    app = Celery(name, broker=settings.redis_url, set_as_current=False)
+    """JSON only, late acks, redelivery when a worker dies, one message prefetched, no results;
+    structured logs with correlation ids and task durations (clinic_task_seconds)."""
+    app = Celery(name, broker=settings.redis_url, set_as_current=False, task_cls=_CorrelatedTask)
+    _observe_process(name, settings)
     transport = {"visibility_timeout": settings.visibility_timeout}
     app.conf.update(
         task_serializer="json",

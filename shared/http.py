@@ -8,23 +8,27 @@ database and key on `app.state`."""
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Iterator, Mapping
+from time import perf_counter
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import Database
+from shared.observability import correlation_id, observe_http
 from shared.settings import BaseServiceSettings
 
-correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
+access_log = logging.getLogger("clinic.access")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The clinic's staff key")
 
@@ -75,8 +79,9 @@ def install_common(
 ) -> None:
     """The service's database and staff key for the dependencies above; each domain error class in
     `errors` answered with its status code and the error's message; correlation ids in and out
-    (X-Correlation-ID); validation errors that say which field is wrong; a /health endpoint; CORS for
-    the origins in CORS_ORIGINS (no other origin gets CORS headers)."""
+    (X-Correlation-ID), each request's latency observed and an access line logged; validation errors
+    that say which field is wrong; a /health endpoint; CORS for the origins in CORS_ORIGINS (no other
+    origin gets CORS headers)."""
     app.state.database, app.state.staff_key = database, settings.admin_api_key
 
     def _domain_error(_request: Request, error: Exception) -> JSONResponse:
@@ -87,20 +92,7 @@ def install_common(
     for kind in errors or {}:
         app.add_exception_handler(kind, _domain_error)
 
-    @app.middleware("http")
-    async def _correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        given = request.headers.get("X-Correlation-ID", "")
-        # It travels into events and mail headers: only a plain token is taken, anything else is replaced.
-        value = given if _CORRELATION.fullmatch(given) else str(uuid.uuid4())
-        token = correlation_id.set(value)
-        try:
-            response = await call_next(request)
-        finally:
-            correlation_id.reset(token)
-        response.headers["X-Correlation-ID"] = value
-        # Answers carry bookings and health answers: no browser or proxy keeps them.
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(_Observed)
 
     @app.exception_handler(RequestValidationError)
     def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -131,3 +123,50 @@ def _problem(error: dict[str, Any]) -> dict[str, str]:
     if location and location[0] in ("body", "query", "path", "header"):
         location = location[1:]
     return {"field": ".".join(str(part) for part in location) or "body", "problem": str(error["msg"])}
+
+
+class _Observed:
+    """Correlation ids in and out (X-Correlation-ID), set for everything the request does; then its
+    latency in clinic_http_request_seconds and one access line (method, path, status; never the query
+    string or the client's address). Plain ASGI, so the id is still set when uvicorn
+    sends the answer and while background tasks run."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("X-Correlation-ID", "")
+        # It travels into events and mail headers: only a plain token is taken, anything else is replaced.
+        value = given if _CORRELATION.fullmatch(given) else str(uuid.uuid4())
+        token = correlation_id.set(value)
+        started, status_code, observed = perf_counter(), 500, False
+
+        def observe() -> None:
+            nonlocal observed
+            observed, seconds = True, perf_counter() - started
+            method, route = scope["method"], getattr(scope.get("route"), "path", "unmatched")
+            observe_http(getattr(scope["app"].state, "service", ""), method, route, status_code, seconds)
+            fields = {"method": method, "route": route, "status": status_code, "duration_ms": round(seconds * 1e3, 2)}
+            access_log.info("%s %s %d", method, scope["path"], status_code, extra=fields)
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Correlation-ID"] = value
+                # Answers carry bookings and health answers: no browser or proxy keeps them.
+                headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                observe()  # at the last byte, before any background task: what the client waited
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            if not observed:  # failed before answering in full
+                observe()
+            correlation_id.reset(token)

@@ -1,6 +1,7 @@
-"""What ops need from every API: `/ready` (the database and the broker answer) and `/metrics`
+"""What ops need from every API: `/ready` (the database and the broker answer), `/metrics`
 (Prometheus text: outbox backlog and each service's own counts, read from its database at scrape time,
-so several API processes report the same truth without sharing memory)."""
+so several API processes report the same truth without sharing memory; then the histograms of
+shared.observability) and structured logs (shared.observability.configure_logging)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared.db import Database, transaction
+from shared.observability import configure_logging, exposition
 from shared.outbox import Outbox
 
 # Extra gauges a service reports: name -> (help, label names, rows of (label values, value)).
@@ -49,8 +51,12 @@ def install_ops(
     broker_url: Callable[[], str],
     gauges: Gauges | None = None,
 ) -> None:
+    # At import, before uvicorn logs that it serves: every line of the process is structured.
+    configure_logging(service, "api")
+    app.state.service = service  # the HTTP histogram's service label
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_FromDatabase(service, database, outbox, gauges))
+    registry.register(exposition())
 
     @app.get("/ready", tags=["ops"], summary="Readiness: the database and the broker answer")
     def ready() -> JSONResponse:

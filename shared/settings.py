@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_API_KEY = "dev-admin-key"
 
 
-class BaseServiceSettings(BaseSettings):
-    """What all three services share; each service adds its own database URL."""
+class ObservabilitySettings(BaseSettings):
+    """How every process (APIs, workers, scheduler, page server) logs and serves metrics."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    # json, text, or auto: JSON lines unless stderr is a terminal.
+    log_format: Literal["auto", "json", "text"] = Field("auto", alias="LOG_FORMAT")
+    # Unset: INFO for the APIs and the page server, the command's --loglevel for Celery.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = Field(None, alias="LOG_LEVEL")
+    # A worker serves its Prometheus metrics on this port (unset: not served); the APIs use /metrics.
+    metrics_port: int | None = Field(None, alias="METRICS_PORT", ge=1, le=65535)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return (value.upper() or None) if isinstance(value, str) else value
+
+
+class BaseServiceSettings(ObservabilitySettings):
+    """What all three services share; each service adds its own database URL."""
 
     app_env: str = Field("development", alias="APP_ENV")
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
