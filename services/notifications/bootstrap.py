@@ -12,7 +12,7 @@ import httpx
 from services.notifications.adapters import mailer
 from services.notifications.adapters.repository import SqlRepository, Transactions
 from services.notifications.config import NotificationSettings
-from services.notifications.domain.messages import Mail, MailSettings, RetryPolicy
+from services.notifications.domain.messages import MailSettings, RetryPolicy
 from services.notifications.service_layer.reminders import ReminderWindows
 from services.notifications.service_layer.sending import Alternatives, MailRoom, Send
 from shared.clock import Clock, system_clock
@@ -71,11 +71,7 @@ def smtp_send(settings: NotificationSettings) -> Send:
         use_ssl=settings.smtp_ssl,
         timeout=settings.smtp_timeout,
     )
-
-    def send(mail: Mail) -> None:
-        mailer.send(config, mail)
-
-    return send
+    return mailer.SmtpSession(config).send  # one session per process, kept open across messages
 
 
 def mail_settings(settings: NotificationSettings) -> MailSettings:

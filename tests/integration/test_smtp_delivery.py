@@ -12,8 +12,9 @@ from babel.dates import format_date, format_time
 
 from services.catalog.domain import seed
 from services.notifications.adapters import rendering
-from services.notifications.adapters.mailer import PermanentFailure, SmtpConfig, TransientFailure, send
+from services.notifications.adapters.mailer import PermanentFailure, SmtpConfig, SmtpSession, TransientFailure, send
 from services.notifications.domain.messages import Kind, Mail, message_id
+from tests.integration.notifications.story import MailServer
 from tests.support.servers import SmtpSink, free_port, wait_until
 
 MAIL_FROM = "Clinic bookings <bookings@clinic.example>"
@@ -124,3 +125,36 @@ def test_a_server_that_went_away_is_a_failure_worth_retrying(sink: SmtpSink) -> 
     sink.stop()
     with pytest.raises(TransientFailure):
         send(config, confirmation())
+
+
+def test_one_session_carries_several_messages_over_one_connection(sink: SmtpSink) -> None:
+    session = SmtpSession(config_for(sink))
+    first, second = confirmation(), confirmation("Jonas Weber")
+
+    session.send(first)
+    session.send(second)
+    session.close()
+
+    received = sink.received()
+    assert [m.message["Message-ID"] for m in received] == [first.message_id, second.message_id]
+    assert received[0].peer is not None and received[0].peer == received[1].peer
+
+
+def test_a_session_the_server_let_go_is_opened_anew() -> None:
+    server = MailServer().start()
+    session = SmtpSession(SmtpConfig(host=server.host, port=server.port, mail_from=MAIL_FROM, timeout=10))
+    session.CHECK_AFTER_IDLE = 0.0  # check before every message
+    try:
+        session.send(confirmation())
+        server.stop()
+        with pytest.raises(TransientFailure):
+            session.send(confirmation())  # down: worth retrying, and the dead session is dropped
+        server.start()
+        later = confirmation("Jonas Weber")
+
+        session.send(later)
+
+        assert [m.message["Message-ID"] for m in server.received()][-1] == later.message_id
+    finally:
+        session.close()
+        server.stop()

@@ -63,6 +63,7 @@ class ReceivedMail:
     rcpt_tos: list[str]
     message: EmailMessage
     raw: bytes
+    peer: tuple[str, int] | None = None  # the client's address: one per SMTP connection
 
 
 def _noop() -> None:
@@ -469,7 +470,8 @@ class _SinkHandler:
             raw = raw.encode("utf-8")
         message = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)
-        self._sink._keep(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message, bytes(raw)))
+        peer = tuple(session.peer) if session.peer else None
+        self._sink._keep(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message, bytes(raw), peer))
         return "250 Message accepted for delivery"
 
 

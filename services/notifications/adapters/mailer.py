@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from email import policy
 from email.header import Header
@@ -83,12 +85,60 @@ def build_message(mail: Mail, mail_from: str) -> EmailMessage:
     return message
 
 
-def send(config: SmtpConfig, mail: Mail) -> None:
-    try:
-        message = build_message(mail, config.mail_from)
-    except UnsafeHeader as error:
-        raise PermanentFailure(f"not sent: {error}") from error
-    try:
+class SmtpSession:
+    """One SMTP session kept open across messages: connecting, greeting and logging in cost more than
+    handing over a short message. A session idle for a while is checked (NOOP) and opened anew when
+    the server has let it go; any failure while sending closes it, so the next message starts clean.
+    A lock keeps threads (the API's) from interleaving commands on it."""
+
+    CHECK_AFTER_IDLE = 2.0  # seconds
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._client: smtplib.SMTP | None = None
+        self._last_used = 0.0
+        self._lock = threading.Lock()
+
+    def send(self, mail: Mail) -> None:
+        try:
+            message = build_message(mail, self.config.mail_from)
+        except UnsafeHeader as error:
+            raise PermanentFailure(f"not sent: {error}") from error
+        with self._lock:
+            try:
+                self._open().send_message(message)
+                self._last_used = time.monotonic()
+            except smtplib.SMTPResponseException as error:
+                self.close()
+                answer = f"{error.smtp_code} {_text(error.smtp_error)}"
+                if 400 <= error.smtp_code < 500:
+                    raise TransientFailure(answer) from error
+                raise PermanentFailure(answer) from error
+            except smtplib.SMTPRecipientsRefused as error:
+                self.close()
+                codes = [code for code, _ in error.recipients.values()]
+                answer = "; ".join(f"{code} {_text(msg)}" for code, msg in error.recipients.values())
+                if all(400 <= code < 500 for code in codes):
+                    raise TransientFailure(answer) from error
+                raise PermanentFailure(answer) from error
+            except (OSError, smtplib.SMTPException) as error:
+                self.close()
+                raise TransientFailure(f"{type(error).__name__}: {error}") from error
+
+    def _open(self) -> smtplib.SMTP:
+        if self._client is not None and time.monotonic() - self._last_used > self.CHECK_AFTER_IDLE:
+            try:
+                alive = self._client.noop()[0] == 250
+            except (OSError, smtplib.SMTPException):
+                alive = False
+            if not alive:
+                self.close()
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
         client: smtplib.SMTP
         if config.use_ssl:
             client = smtplib.SMTP_SSL(
@@ -96,25 +146,33 @@ def send(config: SmtpConfig, mail: Mail) -> None:
             )
         else:
             client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-        with client:
+        try:
             if config.starttls and not config.use_ssl:
                 client.starttls(context=ssl.create_default_context())
             if config.username:
                 client.login(config.username, config.password or "")
-            client.send_message(message)
-    except smtplib.SMTPResponseException as error:
-        answer = f"{error.smtp_code} {_text(error.smtp_error)}"
-        if 400 <= error.smtp_code < 500:
-            raise TransientFailure(answer) from error
-        raise PermanentFailure(answer) from error
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        answer = "; ".join(f"{code} {_text(msg)}" for code, msg in error.recipients.values())
-        if all(400 <= code < 500 for code in codes):
-            raise TransientFailure(answer) from error
-        raise PermanentFailure(answer) from error
-    except (OSError, smtplib.SMTPException) as error:
-        raise TransientFailure(f"{type(error).__name__}: {error}") from error
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def close(self) -> None:
+        if self._client is None:
+            return
+        client, self._client = self._client, None
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+
+
+def send(config: SmtpConfig, mail: Mail) -> None:
+    """Send one message on a session of its own."""
+    session = SmtpSession(config)
+    try:
+        session.send(mail)
+    finally:
+        session.close()
 
 
 def _text(answer: bytes | str) -> str:
