@@ -47,12 +47,12 @@ class AbstractRepository(abc.ABC):
         """Record a message as due now; False when the same message (its key) is owed already."""
 
     @abc.abstractmethod
-    def claim_next_due(
-        self, now: datetime, stuck_since: datetime, booking_id: str | None, skip: frozenset[int]
-    ) -> Delivery | None:
-        """Move the first due delivery (queued and due, or `sending` since before `stuck_since`) to
-        `sending`, counting the attempt, and return it; None when nothing is due. A delivery another
-        worker claimed first is passed over."""
+    def claim_due(
+        self, now: datetime, stuck_since: datetime, booking_id: str | None, skip: frozenset[int], limit: int = 1
+    ) -> list[Delivery]:
+        """Move up to `limit` due deliveries (queued and due, or `sending` since before `stuck_since`),
+        oldest first, to `sending`, counting the attempt, and return them; [] when nothing is due. A
+        delivery another worker claimed first is passed over."""
 
     @abc.abstractmethod
     def finish(self, claimed: Delivery, outcome: Outcome) -> None:
@@ -149,28 +149,30 @@ class SqlRepository(AbstractRepository):
             return False  # the unique key: this message is owed already
         return True
 
-    def claim_next_due(
-        self, now: datetime, stuck_since: datetime, booking_id: str | None, skip: frozenset[int]
-    ) -> Delivery | None:
+    def claim_due(
+        self, now: datetime, stuck_since: datetime, booking_id: str | None, skip: frozenset[int], limit: int = 1
+    ) -> list[Delivery]:
         due = or_(
             and_(delivery.c.status == DeliveryStatus.QUEUED.value, delivery.c.next_attempt_at <= now),
             and_(delivery.c.status == DeliveryStatus.SENDING.value, delivery.c.claimed_at < stuck_since),
         )
-        query = select(delivery).where(due).order_by(delivery.c.id).limit(10)
+        query = select(delivery).where(due).order_by(delivery.c.id).limit(limit + 9)
         if booking_id is not None:
             query = query.where(delivery.c.booking_id == booking_id)
         if skip:
             query = query.where(delivery.c.id.not_in(skip))
+        won: list[Delivery] = []
         for row in self.session.execute(query).all():
+            if len(won) == limit:
+                break
             claimed = {"status": DeliveryStatus.SENDING.value, "claimed_at": now, "attempts": row.attempts + 1}
-            won = self.session.execute(
+            if self.session.execute(
                 update(delivery)
                 .where(delivery.c.id == row.id, delivery.c.status == row.status, delivery.c.attempts == row.attempts)
                 .values(**claimed)
-            ).rowcount
-            if won:
-                return Delivery(**{**row._asdict(), **claimed})
-        return None
+            ).rowcount:
+                won.append(Delivery(**{**row._asdict(), **claimed}))
+        return won
 
     def finish(self, claimed: Delivery, outcome: Outcome) -> None:
         values: dict[str, Any] = {"status": outcome.status.value, "last_error": outcome.last_error}

@@ -37,6 +37,7 @@ from shared.clock import Clock
 Send = Callable[[Mail], None]
 Alternatives = Callable[[str, datetime, str], list[datetime]]  # (treatment, after, location) -> free starts
 STUCK_AFTER = timedelta(minutes=5)  # a `sending` row older than this lost its worker
+BOOKING_BATCH = 5  # a booking's messages claimed at once: a confirmation owes two (client, therapist)
 
 
 @dataclass(frozen=True)
@@ -53,30 +54,38 @@ class MailRoom:
 def send_due(transactions: Transactions, room: MailRoom, booking_id: str | None = None, limit: int = 50) -> int:
     """Send every message that is due (optionally only one booking's); returns how many went out.
 
-    Rows are claimed one at a time, just before each is sent: a claim never ages into the
+    One booking's few messages are claimed in one transaction, sent back to back and finished in
+    one. The sweep claims rows one at a time, just before each is sent: a claim never ages into the
     stuck-row window while it waits behind slow sends in the same batch."""
     sent, tried = 0, set[int]()
-    for _ in range(limit):
-        claimed = claim(transactions, room.clock, booking_id, frozenset(tried))  # each row once per sweep
-        if claimed is None:
+    at_once = BOOKING_BATCH if booking_id else 1
+    while len(tried) < limit:
+        asked = min(at_once, limit - len(tried))
+        claimed = claim(transactions, room.clock, booking_id, frozenset(tried), asked)
+        if not claimed:
             break
-        tried.add(claimed.id)
-        outcome = attempt(claimed, room)
-        finish(transactions, claimed, outcome)
-        sent += outcome.status is DeliveryStatus.SENT
+        tried.update(delivery.id for delivery in claimed)  # each row once per call
+        outcomes = [(delivery, attempt(delivery, room)) for delivery in claimed]
+        finish(transactions, outcomes)
+        sent += sum(outcome.status is DeliveryStatus.SENT for _, outcome in outcomes)
+        if len(claimed) < asked:  # nothing more was due
+            break
     return sent
 
 
-def claim(transactions: Transactions, clock: Clock, booking_id: str | None, skip: frozenset[int]) -> Delivery | None:
-    """The next due delivery, now `sending` and ours alone; None when nothing is due."""
+def claim(
+    transactions: Transactions, clock: Clock, booking_id: str | None, skip: frozenset[int], limit: int = 1
+) -> list[Delivery]:
+    """Up to `limit` due deliveries, now `sending` and ours alone; [] when nothing is due."""
     now = clock.now()
     with transactions() as repo:
-        return repo.claim_next_due(now, now - STUCK_AFTER, booking_id, skip)
+        return repo.claim_due(now, now - STUCK_AFTER, booking_id, skip, limit)
 
 
-def finish(transactions: Transactions, claimed: Delivery, outcome: Outcome) -> None:
+def finish(transactions: Transactions, outcomes: list[tuple[Delivery, Outcome]]) -> None:
     with transactions() as repo:
-        repo.finish(claimed, outcome)
+        for claimed, outcome in outcomes:
+            repo.finish(claimed, outcome)
 
 
 def attempt(claimed: Delivery, room: MailRoom) -> Outcome:

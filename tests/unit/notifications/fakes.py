@@ -22,6 +22,7 @@ class FakeRepository(AbstractRepository):
         self.rows: dict[int, Delivery] = {}
         self.treatments: dict[str, dict[str, Any]] = {}
         self.locations: dict[str, dict[str, Any]] = {}
+        self.transactions_opened = 0
 
     def visit(self, booking_id: str) -> Visit | None:
         return self.visits.get(booking_id)
@@ -53,17 +54,18 @@ class FakeRepository(AbstractRepository):
         )  # fmt: skip
         return True
 
-    def claim_next_due(
-        self, now: datetime, stuck_since: datetime, booking_id: str | None, skip: frozenset[int]
-    ) -> Delivery | None:
+    def claim_due(
+        self, now: datetime, stuck_since: datetime, booking_id: str | None, skip: frozenset[int], limit: int = 1
+    ) -> list[Delivery]:
+        won: list[Delivery] = []
         for row in sorted(self.rows.values(), key=lambda d: d.id):
             queued = row.status == DeliveryStatus.QUEUED.value and row.next_attempt_at <= now
             stuck = row.status == DeliveryStatus.SENDING.value and (row.claimed_at or now) < stuck_since
-            if (queued or stuck) and row.id not in skip and booking_id in (None, row.booking_id):
+            if (queued or stuck) and row.id not in skip and booking_id in (None, row.booking_id) and len(won) < limit:
                 claimed = replace(row, status=DeliveryStatus.SENDING.value, claimed_at=now, attempts=row.attempts + 1)
                 self.rows[row.id] = claimed
-                return claimed
-        return None
+                won.append(claimed)
+        return won
 
     def finish(self, claimed: Delivery, outcome: Outcome) -> None:
         row = self.rows[claimed.id]
@@ -128,6 +130,7 @@ class FakeRepository(AbstractRepository):
 
         @contextmanager
         def one() -> Iterator[AbstractRepository]:
+            self.transactions_opened += 1
             yield self
 
         return one

@@ -46,6 +46,18 @@ def test_what_is_owed_is_sent_once_and_marked_sent_at_the_clocks_time(
     assert server.sent[0].message_id == repo.deliveries()[0].message_id
 
 
+def test_a_bookings_messages_are_claimed_together_and_finished_together(
+    repo: FakeRepository, clock: FixedClock, server: MailServer, room: MailRoom
+) -> None:
+    hear(repo, clock, confirmed(client=MARIA, therapist=ANNA))
+    before = repo.transactions_opened
+
+    assert send_due(repo.transactions(), room, booking_id=marias(repo).booking_id) == 2
+
+    assert repo.transactions_opened - before == 2  # one claim, one finish
+    assert sorted(mail.to for mail in server.sent) == sorted([MARIA.email, ANNA.email])
+
+
 def test_a_busy_server_requeues_the_message_for_later_by_the_clock(
     repo: FakeRepository, clock: FixedClock, server: MailServer, room: MailRoom
 ) -> None:
