@@ -19,7 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.observability import configure_logging
+from shared.observability import configure_logging_under_uvicorn
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_URLS = {
@@ -72,5 +72,5 @@ def create_app(env: Mapping[str, str] | None = None) -> Starlette:
     )
 
 
-configure_logging("web", "web")  # at import, before uvicorn logs that it serves
+configure_logging_under_uvicorn("web", "web")  # at import, before uvicorn logs that it serves
 app = create_app()

@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.signals import (
+    celeryd_init,
     setup_logging,
     task_postrun,
     task_prerun,
@@ -39,6 +40,9 @@ from shared.settings import BaseServiceSettings
 OUTBOX_RETENTION_DAYS = 7  # far beyond any redelivery: the visibility timeout is minutes
 
 _log = logging.getLogger(__name__)
+# The message header carrying the event's correlation id. Not `correlation_id`: Celery sets that one
+# to the task id and it overrides a header of that name.
+CORRELATION_HEADER = "clinic_correlation_id"
 
 
 def _route(name: str, *_args: Any, **_kwargs: Any) -> dict[str, str]:
@@ -51,7 +55,7 @@ class _CorrelatedRequest(Request):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        correlation_id.set(str(self.request_dict.get("correlation_id") or ""))
+        correlation_id.set(str(self.request_dict.get(CORRELATION_HEADER) or ""))
 
 
 class _CorrelatedTask(Task):  # type: ignore[type-arg]
@@ -67,10 +71,13 @@ _started: dict[str, tuple[float, Any]] = {}  # task id -> (start, correlation id
 
 
 @task_prerun.connect
-def _task_started(task_id: str, task: Task, **_kwargs: object) -> None:  # type: ignore[type-arg]
-    # Everything the task logs, Celery's "succeeded"/"retry" lines included, carries the event's id.
-    token = correlation_id.set(str(getattr(task.request, "correlation_id", None) or ""))
-    _started[task_id] = (perf_counter(), token)
+def _task_started(task_id: str, task: Task, args: tuple[Any, ...] = (), **_kwargs: object) -> None:  # type: ignore[type-arg]
+    # Everything the task logs, Celery's "succeeded"/"retry" lines included, carries the event's id:
+    # from the header, else from the envelope (a message sent without the header).
+    given = getattr(task.request, CORRELATION_HEADER, None)
+    if not given and args and isinstance(args[0], dict):
+        given = args[0].get("correlation_id")
+    _started[task_id] = (perf_counter(), correlation_id.set(str(given or "")))
 
 
 @task_postrun.connect
@@ -90,6 +97,12 @@ def _observe_process(name: str, settings: BaseServiceSettings) -> None:
     @setup_logging.connect(weak=False, dispatch_uid="clinic.setup_logging")
     def _logs(loglevel: int | str | None = None, **_kwargs: object) -> None:
         configure_logging(name, "beat" if name == "scheduler" else "worker", settings, loglevel or logging.INFO)
+
+    @celeryd_init.connect(weak=False, dispatch_uid="clinic.early_logs")
+    def _early_logs(options: dict[str, Any], **_kwargs: object) -> None:
+        # A worker warns (e.g. about running as root) before it sets up logging: those lines too.
+        configure_logging(name, "worker", settings, options.get("loglevel") or logging.INFO)
+        logging.captureWarnings(True)
 
     @worker_init.connect(weak=False, dispatch_uid="clinic.metrics_reset")
     def _fresh_metrics(**_kwargs: object) -> None:
@@ -143,7 +156,7 @@ def publisher(app: Celery) -> Publish:
             args=[envelope],
             argsrepr=f"[{envelope.get('type')} {envelope.get('event_id')}]",
             kwargsrepr="{}",
-            headers={"correlation_id": envelope.get("correlation_id")},
+            headers={CORRELATION_HEADER: envelope.get("correlation_id")},
         )
 
     return publish

@@ -115,7 +115,10 @@ def use_json(setting: str, stream: TextIO) -> bool:
 
 
 def configure_logging(
-    service: str, role: str, settings: ObservabilitySettings | None = None, default_level: int | str = logging.INFO
+    service: str,
+    role: str,
+    settings: ObservabilitySettings | None = None,
+    default_level: int | str = logging.INFO,
 ) -> None:
     """Route every record of this process through one stderr handler (JSON or text, see LOG_FORMAT) at
     LOG_LEVEL, or `default_level` (the --loglevel of a Celery command) when LOG_LEVEL is unset.
@@ -125,9 +128,9 @@ def configure_logging(
     middleware writes (logger `clinic.access`), which stays off when uvicorn's was off
     (`--no-access-log`, `--log-level warning`). Called again, it replaces its handler and names."""
     global _process, _handler
+    root = logging.getLogger()
     settings = settings or ObservabilitySettings()
     _process = _Process(service, role)
-    root = logging.getLogger()
     if _handler is None:
         uvicorn_access = logging.getLogger("uvicorn.access")
         access_on = uvicorn_access.hasHandlers() and uvicorn_access.isEnabledFor(logging.INFO)
@@ -143,9 +146,27 @@ def configure_logging(
     _handler = handler
 
 
+def configure_logging_under_uvicorn(service: str, role: str) -> None:
+    """`configure_logging` for an ASGI app built at import, when uvicorn serves it (uvicorn sets up
+    its loggers before importing the app); imported anywhere else (a test), logging is left alone."""
+    if logging.getLogger("uvicorn").handlers or _handler is not None:
+        configure_logging(service, role)
+
+
 # ── Metrics ─────────────────────────────────────────────────────────────────────────────────────
 
+
+def multiprocess_dir() -> Path | None:
+    """PROMETHEUS_MULTIPROC_DIR, made if missing (prometheus_client writes there but never creates it)."""
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not value:
+        return None
+    Path(value).mkdir(parents=True, exist_ok=True)
+    return Path(value)
+
+
 METRICS = CollectorRegistry()
+multiprocess_dir()  # in multiprocess mode even a metric without labels writes its file when defined
 _FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _END_TO_END = (0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
 
@@ -194,15 +215,6 @@ def observe_relay_lag(seconds: float) -> None:
 def observe_booking_to_email(seconds: float) -> None:
     """Seconds from the booking request to the SMTP server's acceptance of the client's email."""
     BOOKING_TO_EMAIL_SECONDS.observe(max(seconds, 0.0))
-
-
-def multiprocess_dir() -> Path | None:
-    """PROMETHEUS_MULTIPROC_DIR, made if missing (prometheus_client writes there but never creates it)."""
-    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not value:
-        return None
-    Path(value).mkdir(parents=True, exist_ok=True)
-    return Path(value)
 
 
 def exposition() -> CollectorRegistry:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared.db import Database, transaction
-from shared.observability import configure_logging, exposition
+from shared.observability import configure_logging_under_uvicorn, exposition
 from shared.outbox import Outbox
 
 # Extra gauges a service reports: name -> (help, label names, rows of (label values, value)).
@@ -52,7 +52,7 @@ def install_ops(
     gauges: Gauges | None = None,
 ) -> None:
     # At import, before uvicorn logs that it serves: every line of the process is structured.
-    configure_logging(service, "api")
+    configure_logging_under_uvicorn(service, "api")
     app.state.service = service  # the HTTP histogram's service label
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_FromDatabase(service, database, outbox, gauges))
