@@ -13,9 +13,11 @@ RUN groupadd --system --gid 10001 clinic \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, so a code change does not reinstall them.
+# Dependencies first, in their own layer, so a code change does not reinstall them; with the
+# monitoring extra (Flower), which the compose `flower` service runs from this image.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['monitoring']))" \
         > /tmp/requirements.txt \
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
@@ -29,4 +31,4 @@ RUN pip install --no-cache-dir . \
 
 USER clinic
 
-EXPOSE 8000 8001 8002 8003
+EXPOSE 8000 8001 8002 8003 5555 9100

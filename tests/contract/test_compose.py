@@ -540,6 +540,39 @@ def test_application_containers_share_one_environment(compose: dict[str, Any]) -
             assert svc.get("environment") == shared_env, f"{name} does not use the x-env environment"
 
 
+def _workers(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        n: s
+        for n, s in services_of(compose).items()
+        if {"celery", "worker"} <= set(shlex.split(str(s.get("command", ""))))
+    }
+
+
+def test_each_worker_serves_its_metrics_on_its_own_published_port(compose: dict[str, Any]) -> None:
+    shared_env = compose["x-env"]
+    port, directory = str(shared_env["METRICS_PORT"]), shared_env["PROMETHEUS_MULTIPROC_DIR"]
+    host_ports = []
+    for name, svc in _workers(compose).items():
+        published = [str(p) for p in svc.get("ports", []) if str(p).endswith(f":{port}")]
+        assert len(published) == 1, f"{name} does not publish its metrics port {port}"
+        host_ports.append(published[0].rsplit(":", 1)[0])
+        # Each container's pool writes there: a tmpfs starts empty with every (re)start.
+        assert directory in (svc.get("tmpfs") or []), f"{name} lacks a tmpfs at {directory}"
+    assert len(set(host_ports)) == len(host_ports) == 3, f"workers share host ports: {host_ports}"
+
+
+def test_flower_watches_the_broker_from_the_project_image(compose: dict[str, Any]) -> None:
+    flower = services_of(compose)["flower"]
+    argv = shlex.split(str(flower["command"]))
+    assert argv[0] == "celery" and "flower" in argv and "--port=5555" in argv
+    assert flower.get("build") and flower["environment"]["REDIS_URL"] == compose["x-env"]["REDIS_URL"]
+    assert any(str(p).endswith("5555:5555") for p in flower.get("ports", [])), "Flower's port is not published"
+    assert "5555/healthcheck" in json.dumps(flower["healthcheck"]["test"])
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert any(d.startswith("flower") for d in pyproject["optional-dependencies"]["monitoring"])
+    assert "['optional-dependencies']['monitoring']" in (REPO / DOCKERFILE).read_text(), "the image lacks Flower"
+
+
 def test_postgres_init_creates_each_service_database() -> None:
     sql = (REPO / "ops" / "postgres-init.sql").read_text(encoding="utf-8")
     for database in ("catalog", "booking", "notifications"):
