@@ -45,7 +45,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install  ## availability figures on SQLite and PostgreSQL
+bench: install  ## availability figures, then the end-to-end booking flow (bench/flow.py), on SQLite and PostgreSQL
 	$(PY) -m bench
 
 migrate: install  ## bring every service's database to the newest schema
