@@ -122,35 +122,37 @@ def configure_logging(
 ) -> None:
     """Route every record of this process through one stderr handler (JSON or text, see LOG_FORMAT) at
     LOG_LEVEL, or `default_level` (the --loglevel of a Celery command) when LOG_LEVEL is unset.
-
-    uvicorn's own loggers lose their handlers and propagate to it; uvicorn's access line (which
-    shows client addresses and query strings, and no correlation id) is replaced by the one the HTTP
-    middleware writes (logger `clinic.access`), which stays off when uvicorn's was off
-    (`--no-access-log`, `--log-level warning`). Called again, it replaces its handler and names."""
+    Called again, it replaces its handler and names."""
     global _process, _handler
     root = logging.getLogger()
+    if _handler is not None:
+        root.removeHandler(_handler)
     settings = settings or ObservabilitySettings()
     _process = _Process(service, role)
-    if _handler is None:
+    _handler = log_handler(use_json(settings.log_format, sys.stderr))
+    root.addHandler(_handler)
+    root.setLevel(settings.log_level or default_level)
+
+
+def configure_logging_under_uvicorn(service: str, role: str, own_access_line: bool = False) -> None:
+    """`configure_logging` for an ASGI app built at import, when uvicorn serves it (uvicorn sets up
+    its loggers before importing the app; imported anywhere else, e.g. by a test, logging is left
+    alone). uvicorn's loggers lose their handlers and propagate to ours. With `own_access_line` (the
+    APIs: their middleware writes `clinic.access` lines with the correlation id) uvicorn's access
+    line (client address, query string, no correlation id) is dropped and ours follows its setting:
+    off with `--no-access-log` or `--log-level warning`."""
+    served = bool(logging.getLogger("uvicorn").handlers)
+    if not served and _handler is None:
+        return
+    if served:
         uvicorn_access = logging.getLogger("uvicorn.access")
         access_on = uvicorn_access.hasHandlers() and uvicorn_access.isEnabledFor(logging.INFO)
         logging.getLogger("clinic.access").setLevel(logging.INFO if access_on else logging.WARNING)
-        uvicorn_access.handlers, uvicorn_access.propagate = [], False  # no handler: uvicorn skips the line
+        # Without a handler of its own or a parent's, uvicorn does not even format its line.
+        uvicorn_access.handlers, uvicorn_access.propagate = [], access_on and not own_access_line
         for name in ("uvicorn", "uvicorn.error"):
             logging.getLogger(name).handlers, logging.getLogger(name).propagate = [], True
-    else:
-        root.removeHandler(_handler)
-    handler = log_handler(use_json(settings.log_format, sys.stderr))
-    root.addHandler(handler)
-    root.setLevel(settings.log_level or default_level)
-    _handler = handler
-
-
-def configure_logging_under_uvicorn(service: str, role: str) -> None:
-    """`configure_logging` for an ASGI app built at import, when uvicorn serves it (uvicorn sets up
-    its loggers before importing the app); imported anywhere else (a test), logging is left alone."""
-    if logging.getLogger("uvicorn").handlers or _handler is not None:
-        configure_logging(service, role)
+    configure_logging(service, role)
 
 
 # ── Metrics ─────────────────────────────────────────────────────────────────────────────────────

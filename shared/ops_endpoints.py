@@ -52,7 +52,7 @@ def install_ops(
     gauges: Gauges | None = None,
 ) -> None:
     # At import, before uvicorn logs that it serves: every line of the process is structured.
-    configure_logging_under_uvicorn(service, "api")
+    configure_logging_under_uvicorn(service, "api", own_access_line=True)
     app.state.service = service  # the HTTP histogram's service label
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_FromDatabase(service, database, outbox, gauges))
