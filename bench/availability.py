@@ -24,7 +24,7 @@ from ops.migrate import migrate
 from services.booking.adapters import orm
 from services.booking.adapters.repository import SqlRepository
 from services.booking.domain.allocation import free_resources, free_therapists
-from services.booking.domain.calendar import BookingRules, claim_cells
+from services.booking.domain.calendar import BookingRules, cell_runs, claim_cells
 from services.booking.domain.catalog import Resource, Therapist, TreatmentSpec, WeeklyHours
 from services.booking.service_layer.availability import AvailabilityQuery, availability
 from shared.clock import system_clock
@@ -63,7 +63,7 @@ def fill(factory: SessionFactory, bookings: int, first_day: date, days: int, rng
             values = {**th.__dict__, "skills": sorted(th.skills), "weekly_hours": [s.__dict__ for s in th.weekly_hours]}
             session.execute(insert(orm.therapist_copy).values(revision=1, **values))
     taken: set[tuple[str, str, int]] = set()
-    rows, claims = [], []
+    rows, claims, spans = [], [], []
     tries = 0
     while len(rows) < bookings and tries < bookings * 50:
         tries += 1
@@ -86,6 +86,9 @@ def fill(factory: SessionFactory, bookings: int, first_day: date, days: int, rng
                 for cell in claim_cells(treatment, kind, start):
                     taken.add((kind, code, cell))
                     claims.append({"kind": kind, "code": code, "cell": cell, "booking_id": booking_id})
+                for first, last in cell_runs(claim_cells(treatment, kind, start)):  # as SqlRepository.try_claim
+                    spans.append({"kind": kind, "code": code, "first_cell": first, "last_cell": last,
+                                  "booking_id": booking_id})  # fmt: skip
             now = system_clock.now()
             rows.append({
                 "id": booking_id, "treatment": treatment.slug, "status": "confirmed", "version": 2,
@@ -99,6 +102,7 @@ def fill(factory: SessionFactory, bookings: int, first_day: date, days: int, rng
         session.execute(insert(orm.booking), rows)
         for i in range(0, len(claims), 5000):
             session.execute(insert(orm.claim), claims[i : i + 5000])
+        session.execute(insert(orm.claim_span), spans)
     return len(rows)
 
 

@@ -66,6 +66,20 @@ claim = Table(
 )
 Index("ix_claim_cell", claim.c.cell)
 
+# The same claims as runs of consecutive cells per booking and resource (cut every SPAN_CELLS), written in
+# the transaction that writes the claim rows: availability reads a few hundred runs, not every cell.
+claim_span = Table(
+    "claim_span",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("first_cell", BigInteger, primary_key=True, autoincrement=False),
+    Column("last_cell", BigInteger, nullable=False),
+    Column("booking_id", String(36), ForeignKey("booking.id"), nullable=False, index=True),
+)
+# Covering: a window's runs are read from the index alone.
+Index("ix_claim_span_window", claim_span.c.first_cell, claim_span.c.last_cell, claim_span.c.kind, claim_span.c.code)
+
 # Health answers: the most sensitive data the platform holds. Only here, one row per booking, readable
 # with the booking's token or by staff, deleted a while after the visit or when the client asks.
 intake_answers = Table(

@@ -10,15 +10,16 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.booking.adapters import orm
-from services.booking.domain.calendar import Claims
+from services.booking.domain.calendar import SPAN_CELLS, Claims, cell_runs
 from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec, WeeklyHours
+from services.booking.domain.free_busy import Span
 from services.booking.domain.model import Booking, Client, Status
 from services.booking.domain.screening import Answer, Option, Outcome, Question, Questionnaire, Screening
 from shared.clock import Clock, system_clock
@@ -108,6 +109,11 @@ class AbstractRepository(abc.ABC):
     @abc.abstractmethod
     def taken_cells(self, first_cell: int, last_cell: int) -> Claims:
         """Every claim, of any booking, between two cells (inclusive)."""
+
+    @abc.abstractmethod
+    def busy_spans(self, first_cell: int, last_cell: int) -> list[Span]:
+        """Runs of claimed cells, (kind, code, first, last), that overlap two cells (inclusive): the same
+        claims as `taken_cells`, a row per run instead of per cell."""
 
     @abc.abstractmethod
     def bookings_holding(self, kind: str, code: str, first_cell: int, last_cell: int) -> list[Booking]:
@@ -369,17 +375,20 @@ class SqlRepository(AbstractRepository):
         return list(self.session.execute(query).scalars())
 
     def try_claim(self, booking_id: str, kind: str, code: str, cells: Iterable[int]) -> bool:
-        rows = [{"kind": kind, "code": code, "cell": cell, "booking_id": booking_id} for cell in cells]
-        if not rows:  # the booking holds every cell already (a reschedule onto its own slot)
+        wanted = list(cells)
+        if not wanted:  # the booking holds every cell already (a reschedule onto its own slot)
             return True
+        rows = [{"kind": kind, "code": code, "cell": cell, "booking_id": booking_id} for cell in wanted]
         try:
             with self.session.begin_nested():
                 self.session.execute(insert(orm.claim), rows)
+                self.session.execute(insert(orm.claim_span), _span_rows(booking_id, kind, code, wanted))
         except IntegrityError:  # the claim's primary key: another booking holds one of the cells
             return False
         return True
 
     def release_claims(self, booking_id: str) -> None:
+        self.session.execute(delete(orm.claim_span).where(orm.claim_span.c.booking_id == booking_id))
         self.session.execute(delete(orm.claim).where(orm.claim.c.booking_id == booking_id))
 
     def release_cells(self, booking_id: str, cells: Claims) -> None:
@@ -392,6 +401,14 @@ class SqlRepository(AbstractRepository):
                     orm.claim.c.cell == cell,
                 )
             )
+        if cells:  # the booking's runs again, from what it still holds
+            self.session.execute(delete(orm.claim_span).where(orm.claim_span.c.booking_id == booking_id))
+            held: dict[tuple[str, str], list[int]] = {}
+            for kind, code, cell in self.claims_of(booking_id):
+                held.setdefault((kind, code), []).append(cell)
+            rows = [row for (kind, code), kept in held.items() for row in _span_rows(booking_id, kind, code, kept)]
+            if rows:
+                self.session.execute(insert(orm.claim_span), rows)
 
     def claims_of(self, booking_id: str) -> Claims:
         query = select(orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell).where(orm.claim.c.booking_id == booking_id)
@@ -402,6 +419,14 @@ class SqlRepository(AbstractRepository):
             orm.claim.c.cell >= first_cell, orm.claim.c.cell <= last_cell
         )
         return {(kind, code, cell) for kind, code, cell in self.session.execute(query)}
+
+    def busy_spans(self, first_cell: int, last_cell: int) -> list[Span]:
+        span = orm.claim_span.c
+        query = select(span.kind, span.code, span.first_cell, span.last_cell).where(
+            span.first_cell.between(first_cell - SPAN_CELLS + 1, last_cell),  # runs are never longer
+            span.last_cell >= first_cell,
+        )
+        return cast(list[Span], self.session.execute(query).all())  # rows are tuples: not copied again
 
     def bookings_holding(self, kind: str, code: str, first_cell: int, last_cell: int) -> list[Booking]:
         ids = (
@@ -443,6 +468,13 @@ class SqlRepository(AbstractRepository):
 
     def announce(self, event: Payload, correlation_id: str) -> None:
         orm.outbox.add(self.session, event, correlation_id)
+
+
+def _span_rows(booking_id: str, kind: str, code: str, cells: Iterable[int]) -> list[dict[str, Any]]:
+    return [
+        {"kind": kind, "code": code, "first_cell": first, "last_cell": last, "booking_id": booking_id}
+        for first, last in cell_runs(cells)
+    ]
 
 
 def _booking(row: Any) -> Booking:

@@ -15,7 +15,9 @@ from services.booking.domain.catalog import Therapist, TreatmentSpec, WeeklyHour
 
 CELL_MINUTES = 5  # a resource is claimed in cells of this length; catalog durations are multiples of it
 Claims = set[tuple[str, str, int]]  # held (kind, code, cell) triples
+SPAN_CELLS = 48  # a stored run of claimed cells is cut into pieces this long, so runs near a window are found by start
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY, _TICK = timedelta(days=1), timedelta(microseconds=1)
 
 
 def cell_of(moment: datetime) -> int:
@@ -25,6 +27,17 @@ def cell_of(moment: datetime) -> int:
 def cells(start: datetime, end: datetime) -> range:
     """The claim cells covering [start, end)."""
     return range(cell_of(start), cell_of(end - timedelta(microseconds=1)) + 1)
+
+
+def cell_runs(held: Iterable[int]) -> list[tuple[int, int]]:
+    """Cells as (first, last) runs of consecutive ones, none longer than SPAN_CELLS, in order."""
+    runs: list[tuple[int, int]] = []
+    for cell in sorted(held):
+        if runs and runs[-1][1] == cell - 1 and cell - runs[-1][0] < SPAN_CELLS:
+            runs[-1] = (runs[-1][0], cell)
+        else:
+            runs.append((cell, cell))
+    return runs
 
 
 def claim_cells(treatment: TreatmentSpec, kind: str, start: datetime) -> range:
@@ -76,6 +89,10 @@ class BookingRules:
         The grid is walked in local wall-clock time, so any grid length works on any day: a time the
         spring change skips is left out, and one the autumn change repeats comes twice (two instants),
         which makes those days 23 and 25 hours long."""
+        midnight = plain_midnight(day, self.tz)
+        if midnight is not None:  # one offset all day: wall minute m is midnight + m
+            yield from (midnight + timedelta(minutes=minute) for minute in range(0, 24 * 60, self.grid_minutes))
+            return
         starts = set()
         for minute in range(0, 24 * 60, self.grid_minutes):
             wall = datetime.combine(day, time(minute // 60, minute % 60))
@@ -85,6 +102,21 @@ class BookingRules:
                 if instant.astimezone(self.tz).replace(tzinfo=None) == wall:  # it exists on this day
                     starts.add(instant)
         yield from sorted(starts)
+
+
+def plain_midnight(day: date, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant of `day`'s local midnight when the day is 24 hours at one UTC offset; None on a
+    day the clocks change (or whose midnight they skip).
+
+    Comparing the offsets at both ends suffices: no zone in the tz database changes twice within two
+    days (checked over every zone's transitions since 1970), so equal ends mean no change between."""
+    wall = datetime.combine(day, time(0))
+    start = wall.replace(tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+    if end - start != _DAY:
+        return None
+    first, last = start.astimezone(tz), (end - _TICK).astimezone(tz)
+    return start if first.utcoffset() == last.utcoffset() and first.replace(tzinfo=None) == wall else None
 
 
 def local_today(now: datetime, tz: ZoneInfo) -> date:

@@ -17,8 +17,9 @@ from services.booking.adapters.repository import (
     therapist_from,
     treatment_from,
 )
-from services.booking.domain.calendar import Claims
+from services.booking.domain.calendar import Claims, cell_runs
 from services.booking.domain.catalog import LocationRow, Resource, Therapist, TreatmentSpec
+from services.booking.domain.free_busy import Span
 from services.booking.domain.model import Booking, Status
 from services.booking.domain.screening import Questionnaire, Screening
 from shared.events import (
@@ -137,6 +138,13 @@ class FakeRepository(AbstractRepository):
 
     def taken_cells(self, first_cell: int, last_cell: int) -> Claims:
         return {key for key in self.claims if first_cell <= key[2] <= last_cell}
+
+    def busy_spans(self, first_cell: int, last_cell: int) -> list[Span]:
+        held: dict[tuple[str, str, str], list[int]] = {}
+        for (kind, code, cell), holder in self.claims.items():
+            if first_cell <= cell <= last_cell:
+                held.setdefault((kind, code, holder), []).append(cell)
+        return [(kind, code, *run) for (kind, code, _), cells in held.items() for run in cell_runs(cells)]
 
     def bookings_holding(self, kind: str, code: str, first_cell: int, last_cell: int) -> list[Booking]:
         ids = {holder for (k, c, cell), holder in self.claims.items() if (k, c) == (kind, code)
