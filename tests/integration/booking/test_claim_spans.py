@@ -14,7 +14,7 @@ from ops.migrate import alembic_config, migrate
 from services.booking.adapters import orm
 from services.booking.adapters.repository import SqlRepository
 from services.booking.domain.allocation import available_starts
-from services.booking.domain.calendar import cell_runs
+from services.booking.domain.calendar import SPAN_CELLS, cell_runs
 from services.booking.domain.exceptions import SlotUnavailable
 from services.booking.domain.model import Status
 from services.booking.service_layer import changes
@@ -27,15 +27,15 @@ from tests.support.clock import at, now, working_day
 
 
 def runs_match_claims(factory: SessionFactory) -> None:
+    """Each booking's runs cover exactly its claimed cells, each cell once, none longer than SPAN_CELLS."""
     with transaction(factory) as session:
         claims = session.execute(select(orm.claim.c.booking_id, orm.claim.c.kind, orm.claim.c.code, orm.claim.c.cell))
-        spans = session.execute(select(orm.claim_span))
-        held: dict[tuple[str, str, str], list[int]] = {}
-        for booking_id, kind, code, cell in claims:
-            held.setdefault((booking_id, kind, code), []).append(cell)
-        expected = {(*key, *run) for key, cells in held.items() for run in cell_runs(cells)}
-        stored = {(s.booking_id, s.kind, s.code, s.first_cell, s.last_cell) for s in spans}
-    assert stored == expected
+        spans = list(session.execute(select(orm.claim_span)))
+        claimed = sorted((booking_id, kind, code, cell) for booking_id, kind, code, cell in claims)
+    covered = sorted(
+        (s.booking_id, s.kind, s.code, cell) for s in spans for cell in range(s.first_cell, s.last_cell + 1)
+    )
+    assert covered == claimed and all(s.last_cell - s.first_cell < SPAN_CELLS for s in spans)
 
 
 def test_runs_follow_the_claims_through_a_bookings_life(booking_factory: SessionFactory) -> None:

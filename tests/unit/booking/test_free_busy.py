@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.booking.domain.allocation import available_starts
-from services.booking.domain.calendar import BookingRules, Claims, claim_cells, plain_midnight
+from services.booking.domain.calendar import SPAN_CELLS, BookingRules, Claims, cell_runs, claim_cells, plain_midnight
 from services.booking.domain.catalog import THERAPIST, Resource, Therapist, TreatmentSpec, WeeklyHours
 from services.booking.domain.free_busy import Span, _blocked, free_starts, window
 
@@ -182,3 +182,8 @@ def test_a_start_is_blocked_when_any_cell_it_needs_is_busy(busy: int, cells: int
     blocked = _blocked(busy, cells)
     for i in range(80):
         assert bool(blocked >> i & 1) == any(busy >> j & 1 for j in range(i, i + cells))
+
+
+def test_claimed_cells_are_stored_as_runs_cut_every_span_cells() -> None:
+    cells = [*range(10, 13), *range(20, 20 + SPAN_CELLS + 2)]
+    assert cell_runs(reversed(cells)) == [(10, 12), (20, 20 + SPAN_CELLS - 1), (20 + SPAN_CELLS, 21 + SPAN_CELLS)]
