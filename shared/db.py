@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -52,8 +53,20 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # hide_parameters: a database error in a log never shows a client's name or email.
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
+    # hide_parameters: a database error in a log never shows a client's name or email. The pool is as
+    # large as the API's thread pool (40): a request never times out waiting for a connection.
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=30,
+    )
+    # SQLite lets one writer in at a time and makes the others poll with sleeps of up to 100 ms: under a
+    # burst of requests the waits grow long and unfair ("database is locked" after 30 s). Threads of
+    # one process therefore queue here for their turn and wake as soon as it is theirs; only one of
+    # them at a time waits on SQLite for the other processes.
+    writer = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -69,9 +82,26 @@ def make_engine(url: str) -> Engine:
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         # A writer takes the lock at BEGIN: no deferred read-then-upgrade deadlocks between workers.
         # Readers (sessions from `make_session_factory(..., read_only=True)`) never wait for writers.
-        read_only = conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("read_only", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not writer.acquire(timeout=30):
+            raise TimeoutError("waited 30 s for this process's turn to write to the database")
+        conn.info["holds_writer"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _let_go(conn.info)
+            raise
 
+    def _let_go(info: dict[str, object]) -> None:
+        if info.pop("holds_writer", False):
+            writer.release()
+
+    # The turn ends with the transaction; a connection returned to the pool mid-transaction ends it too.
+    event.listen(engine, "commit", lambda conn: _let_go(conn.info))
+    event.listen(engine, "rollback", lambda conn: _let_go(conn.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _let_go(record.info))
     return engine
 
 

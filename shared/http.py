@@ -11,16 +11,18 @@ import hmac
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from time import perf_counter
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,12 +51,31 @@ def _staff_only(request: Request, api_key: str | None = Depends(_api_key_header)
 
 
 StaffOnly = Depends(_staff_only)
+WRITE_TURNS = 8  # PostgreSQL: write transactions at once per API process (below its pool of 10)
 
 
-def _session(request: Request) -> Iterator[Session]:
-    # Committed before the response is sent (scope="function"): a client never sees a 2xx for lost work.
-    with request.app.state.database.session_factory()() as db, db.begin():
-        yield db
+async def _session(request: Request) -> AsyncIterator[Session]:
+    """A write transaction, committed before the response is sent (scope="function"): a client never
+    sees a 2xx for lost work.
+
+    Requests take turns for it on the event loop, not in threads: a sync dependency's commit runs in
+    a thread of its own, and a burst of requests blocked in every thread (waiting for SQLite's one
+    writer, or for a pooled connection) would leave the request that holds the turn no thread to
+    commit in. At most `write_turns` write transactions run at once per process."""
+    state = request.app.state
+    if getattr(state, "write_turns", None) is None:
+        sqlite = state.database.engine().dialect.name == "sqlite"
+        state.write_turns = anyio.CapacityLimiter(1 if sqlite else WRITE_TURNS)
+    async with state.write_turns:
+        db = state.database.session_factory()()
+        try:
+            yield db
+            await run_in_threadpool(db.commit)
+        except BaseException:
+            await run_in_threadpool(db.rollback)
+            raise
+        finally:
+            await run_in_threadpool(db.close)
 
 
 def _read_session(request: Request) -> Iterator[Session]:
