@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from shared.clock import system_clock
 from shared.db import SessionFactory, UtcDateTime, transaction
 from shared.events import Envelope, Payload
+from shared.observability import observe_relay_lag
 from shared.routing import subscribers_of
 
 Publish = Callable[[str, dict[str, Any]], None]
@@ -86,7 +87,7 @@ class Outbox:
                 return 0
         with transaction(factory) as session:
             query = (
-                select(self.outbox.c.id, self.outbox.c.type, self.outbox.c.envelope)
+                select(self.outbox.c.id, self.outbox.c.type, self.outbox.c.envelope, self.outbox.c.created_at)
                 .where(unsent)
                 .order_by(self.outbox.c.id)
                 .limit(batch)
@@ -98,12 +99,15 @@ class Outbox:
                 envelope = json.loads(row.envelope)
                 for task_name in subscribers_of(row.type):
                     publish(task_name, envelope)
+            published_at = system_clock.now()
             if rows:
                 session.execute(
                     update(self.outbox)
                     .where(self.outbox.c.id.in_([row.id for row in rows]))
-                    .values(published_at=system_clock.now())
+                    .values(published_at=published_at)
                 )
+        for row in rows:  # committed: these are out
+            observe_relay_lag((published_at - row.created_at).total_seconds())
         return len(rows)
 
     def resend_recent(self, factory: SessionFactory, publish: Publish, after: timedelta, within: timedelta) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from services.booking.adapters.orm import outbox
 from shared.db import SessionFactory, transaction
 from shared.events import BookingRequested, Envelope
+from shared.observability import RELAY_LAG_SECONDS
 from tests.support.clock import now
 
 START = datetime.fromisoformat("2026-12-01T13:00:00+01:00")
@@ -92,3 +93,21 @@ def test_an_event_gets_one_second_chance_a_few_minutes_after_it_went_out(booking
         session.execute(update(outbox.outbox).values(published_at=now() - timedelta(minutes=3)))
     assert resend() == 1 and again == [event.event_id]
     assert resend() == 0  # one second chance, not a stream of copies
+
+
+def test_each_published_event_is_timed_from_its_creation(booking_factory: SessionFactory) -> None:
+    outbox.relay(booking_factory, lambda task, envelope: None)  # whatever earlier tests left
+    before = relay_lag_count()
+    with transaction(booking_factory) as session:
+        outbox.add(session, requested("b-lag-1"), "c-lag")
+        outbox.add(session, requested("b-lag-2"), "c-lag")
+
+    assert outbox.relay(booking_factory, lambda task, envelope: None) == 2
+    assert relay_lag_count() - before == 2
+    assert outbox.relay(booking_factory, lambda task, envelope: None) == 0  # nothing more to time
+    assert relay_lag_count() - before == 2
+
+
+def relay_lag_count() -> float:
+    samples = [s for metric in RELAY_LAG_SECONDS.collect() for s in metric.samples if s.name.endswith("_count")]
+    return sum(s.value for s in samples)
