@@ -3,7 +3,7 @@ timed from POST /bookings to the client's confirmation email arriving at an SMTP
 process. Prints figures only, never pass/fail.
 
     python -m bench flow [--databases sqlite,postgresql] [--booking-workers 1,2] [--rates 10,20,40,60,100]
-                         [--seconds 10] [--drain 10] [--clients 30,60] [--burst-seconds 5] [--idle 10]
+                         [--seconds 10] [--drain 5] [--clients 30,60] [--burst-seconds 5] [--idle 10]
 
 For each database and booking-worker count: a fresh platform in a temporary folder on free ports
 (its own Redis unless REDIS_URL is set; PostgreSQL databases created and dropped here), ten more
@@ -52,7 +52,7 @@ LANES = 10  # rooms and therapists added, so every hourly start takes ten bookin
 DATABASES = ("sqlite", "postgresql")
 REQUEST_TIMEOUT = 10.0
 BURST_RETRIES = 3
-RETRY_GRACE = 10.0  # seconds after a burst in which a failed request is still retried
+RETRY_GRACE = 5.0  # seconds after a burst in which a failed request is still retried
 SETTLE_SECONDS = 3.0
 
 
@@ -65,7 +65,7 @@ class Options:
     booking_workers: tuple[int, ...] = (1, 2)
     rates: tuple[int, ...] = (10, 20, 40, 60, 100)
     seconds: float = 10.0
-    drain: float = 10.0
+    drain: float = 5.0
     clients: tuple[int, ...] = (30, 60)
     burst_seconds: float = 5.0
     idle: float = 10.0
@@ -509,6 +509,7 @@ class RateResult:
         refused_later = sum(1 for o in accepted if o.email in inbox.other and o.email not in inbox.confirmed)
         errors = sum(1 for o in offers if o.status is not None and o.status >= 500)
         dropped = sum(1 for o in offers if o.error)
+        unanswered = sum(1 for o in offers if o.error == "timeout")
         post = [o.answered - o.due for o in offers if o.answered is not None and o.status == 202]
         to_email = [inbox.confirmed[o.email] - o.due for o in emailed]
         verdict = self.verdict()
@@ -519,7 +520,7 @@ class RateResult:
             f"confirmed+emailed {in_window / self.seconds:.1f}/s in the window "
             f"({verdict.emailed_in_drain} of {len(offers)} by the end of the drain, {len(emailed)} in all)",
             f"    rejected (4xx) {rejected}   rejected later {refused_later}   server errors {errors}   "
-            f"connection errors {dropped}",
+            f"connection errors {dropped} (of which no answer in {REQUEST_TIMEOUT:g} s: {unanswered})",
             f"    POST p50/p95/p99 {spread(post)}   POST -> email p50/p95/p99 {spread(to_email)}",
             f"    backlog middle {middle}, end {end}" + (" (growing)" if verdict.grew else " (steady)"),
         ]
@@ -611,7 +612,7 @@ async def burst(booker: Booker, clients: int, seconds: float, inbox: Inbox, drai
         f"  {clients} keep-alive clients for {seconds:g} s (took {took:.1f} s): {len(offers)} bookings asked, "
         f"{sum(a.values())} requests ({counts.retries} retries), {counts.accepted_in_window / seconds:.1f} accepted/s",
         f"    answers: 2xx {a['2xx']}   4xx {a['4xx']}   5xx {a['5xx']}   dropped connections {a['dropped']}   "
-        f"timeouts {a['timeout']}   POST p50/p95/p99 {spread(counts.post)}",
+        f"no answer in {REQUEST_TIMEOUT:g} s {a['timeout']}   POST p50/p95/p99 {spread(counts.post)}",
         f"    clients answered 202 {answered} of {len(offers)}; {found['no_202']} never got a 202 after retries",
         f"    reconciled: 202 without a booking {found['missing']}   booking in a client's name never answered 202 "
         f"{found['unanswered']}   clients with two bookings {found['twice']}   not settled by the end "
