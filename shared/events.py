@@ -241,6 +241,7 @@ class BookingConfirmed(Payload):
     short_reminder: bool = False  # the client also wants a reminder shortly before the visit
     screened: bool = False  # the client answered an intake questionnaire (the reminder asks again)
     after_review: bool = False  # a therapist approved the answers: the confirmation says so
+    requested_at: AwareDatetime | None = None  # when the client asked (POST /bookings): times what clients feel
 
 
 class BookingHeldForReview(BookingConfirmed):

@@ -17,6 +17,7 @@ from services.notifications.service_layer.reminders import ReminderWindows
 from services.notifications.service_layer.sending import Alternatives, MailRoom, Send
 from shared.clock import Clock, system_clock
 from shared.db import Database, transactions
+from shared.observability import observe_booking_to_email
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Wiring:
     @property
     def mailroom(self) -> MailRoom:
         retry = RetryPolicy(self.settings.retry_base_seconds, self.settings.retry_max_attempts)
-        return MailRoom(self.send, self.mail, retry, self.clock, self.alternatives)
+        return MailRoom(self.send, self.mail, retry, self.clock, self.alternatives, timed=observe_booking_to_email)
 
     @property
     def reminder_windows(self) -> ReminderWindows:

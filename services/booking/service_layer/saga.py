@@ -107,9 +107,11 @@ def reserve_resources(repository: AbstractRepository, booking_id: str, defaults:
     repository.announce(ResourcesReserved(booking_id=booking.id, resources=held), booking.correlation_id)
 
 
-def assign_therapist(repository: AbstractRepository, booking_id: str, defaults: BookingRules) -> None:
+def assign_therapist(
+    repository: AbstractRepository, booking_id: str, defaults: BookingRules, requested_at: datetime | None = None
+) -> None:
     """Saga step 2: hold a qualified, working, free therapist and confirm (or hold for review); else
-    release and reject."""
+    release and reject. `requested_at` (the booking request's time) travels with the confirmation."""
     placement = _step_ready(repository, booking_id, defaults, lambda b: b.awaiting_therapist)
     if placement is None:
         return
@@ -123,17 +125,20 @@ def assign_therapist(repository: AbstractRepository, booking_id: str, defaults: 
     repository.save(booking)
     facts = slot_facts(repository, booking, treatment, rules)
     held = booking.status is Status.NEEDS_REVIEW
-    repository.announce(BookingHeldForReview(**facts) if held else BookingConfirmed(**facts), booking.correlation_id)
+    announced = BookingHeldForReview(**facts) if held else BookingConfirmed(**facts, requested_at=requested_at)
+    repository.announce(announced, booking.correlation_id)
 
 
-def place(repository: AbstractRepository, booking_id: str, defaults: BookingRules) -> None:
+def place(
+    repository: AbstractRepository, booking_id: str, defaults: BookingRules, requested_at: datetime | None = None
+) -> None:
     """Both saga steps, one after the other, in the caller's transaction."""
     reserve_resources(repository, booking_id, defaults)
-    assign_therapist(repository, booking_id, defaults)
+    assign_therapist(repository, booking_id, defaults, requested_at)
 
 
 def on_booking_requested(repository: AbstractRepository, event: Envelope, defaults: BookingRules) -> None:
-    place(repository, event.open(BookingRequested).booking_id, defaults)
+    place(repository, event.open(BookingRequested).booking_id, defaults, requested_at=event.occurred_at)
 
 
 def drive_stale(transactions: Transactions, older_than: datetime, defaults: BookingRules) -> int:

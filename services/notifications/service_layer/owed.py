@@ -104,7 +104,11 @@ def on_booking_confirmed(repo: AbstractRepository, event: Envelope, mail: MailSe
     if keep_newest(repo, visit):
         owing = Owing(repo, mail, clock, event.correlation_id)
         # One confirmation either way; after a review it says that a therapist approved the answers.
-        owing.about_visit(visit, Kind.BOOKING_APPROVED if confirmed.after_review else Kind.BOOKING_CONFIRMED)
+        if confirmed.after_review:
+            owing.about_visit(visit, Kind.BOOKING_APPROVED)
+        else:  # timed from the request to the email (a review's wait is a person's, not ours)
+            requested = confirmed.requested_at.isoformat() if confirmed.requested_at else None
+            owing.about_visit(visit, Kind.BOOKING_CONFIRMED, requested_at=requested)
         owing.about_visit(visit, Kind.THERAPIST_ASSIGNED)
 
 

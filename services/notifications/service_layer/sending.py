@@ -49,6 +49,7 @@ class MailRoom:
     retry: RetryPolicy
     clock: Clock
     alternatives: Alternatives | None = None  # where a rejection finds other free times
+    timed: Callable[[float], None] | None = None  # seconds from a booking request to its confirmation's sending
 
 
 def send_due(transactions: Transactions, room: MailRoom, booking_id: str | None = None, limit: int = 50) -> int:
@@ -101,7 +102,11 @@ def attempt(claimed: Delivery, room: MailRoom) -> Outcome:
         return Outcome(DeliveryStatus.FAILED, last_error=str(error)[:1000])
     except Exception as error:  # cannot be rendered or sent at all: it fails alone, the sweep goes on
         return Outcome(DeliveryStatus.FAILED, last_error=f"not sent: {error}"[:1000])
-    return Outcome(DeliveryStatus.SENT, sent_at=room.clock.now())
+    sent_at = room.clock.now()
+    requested = claimed.draft.context.get("requested_at")
+    if room.timed is not None and requested and claimed.attempts == 1:
+        room.timed((sent_at - datetime.fromisoformat(requested)).total_seconds())
+    return Outcome(DeliveryStatus.SENT, sent_at=sent_at)
 
 
 def manage_link(mail: MailSettings, booking_id: str, signed: bool = True) -> str:

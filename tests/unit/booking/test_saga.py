@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from services.booking.domain.model import Status
 from services.booking.service_layer import saga
-from shared.events import BookingConfirmed, BookingRejected, ResourcePublished
+from shared.events import BookingConfirmed, BookingRejected, BookingRequested, Envelope, ResourcePublished
 from tests.support.clock import FixedClock
 from tests.unit.booking.conftest import RULES, TUESDAY, ask, at, book, publish
 from tests.unit.booking.fakes import FakeRepository
@@ -40,6 +40,17 @@ def test_place_runs_both_steps_in_one_call_and_a_repeat_changes_nothing(reposito
     assert placed is not None and placed.status is Status.CONFIRMED and placed.therapist == "anna"
     assert repository.announced_types() == ["booking.requested", "booking.resources_reserved", "booking.confirmed"]
     assert repository.get(booking.id) == placed and repository.announced == announced
+
+
+def test_the_confirmation_carries_the_time_of_the_request_it_answers(repository: FakeRepository) -> None:
+    booking = ask(repository, at(TUESDAY, 13))
+    requested = Envelope.wrap(BookingRequested(booking_id=booking.id, treatment=booking.treatment,
+                                               start=booking.start, end=booking.end), "test")  # fmt: skip
+
+    saga.on_booking_requested(repository, requested, RULES)
+
+    event, _ = repository.announced[-1]
+    assert isinstance(event, BookingConfirmed) and event.requested_at == requested.occurred_at
 
 
 def test_a_repeated_step_changes_nothing(repository: FakeRepository) -> None:

@@ -58,6 +58,32 @@ def test_a_bookings_messages_are_claimed_together_and_finished_together(
     assert sorted(mail.to for mail in server.sent) == sorted([MARIA.email, ANNA.email])
 
 
+def test_a_first_confirmation_is_timed_from_the_booking_request_to_its_sending(
+    repo: FakeRepository, clock: FixedClock, server: MailServer, room: MailRoom
+) -> None:
+    timed: list[float] = []
+    requested = clock.now()
+    hear(repo, clock, confirmed(client=MARIA, therapist=ANNA).model_copy(update={"requested_at": requested}))
+    clock.advance(timedelta(milliseconds=180))
+
+    assert send_due(repo.transactions(), replace(room, timed=timed.append)) == 2
+
+    assert timed == [0.18]  # the client's confirmation only, not the therapist's invitation
+
+
+def test_a_confirmation_sent_after_a_retry_is_not_timed(
+    repo: FakeRepository, clock: FixedClock, server: MailServer, room: MailRoom
+) -> None:
+    timed: list[float] = []
+    hear(repo, clock, confirmed(client=MARIA, therapist=ANNA).model_copy(update={"requested_at": clock.now()}))
+    server.busy(times=1)
+    send_due(repo.transactions(), replace(room, timed=timed.append), booking_id=marias(repo).booking_id, limit=1)
+    clock.advance(timedelta(seconds=RETRY.base_seconds + 1))
+
+    assert sweep(repo, replace(room, timed=timed.append)) == 2
+    assert timed == []  # its time says more about the mail server than about the platform
+
+
 def test_a_busy_server_requeues_the_message_for_later_by_the_clock(
     repo: FakeRepository, clock: FixedClock, server: MailServer, room: MailRoom
 ) -> None:
