@@ -54,6 +54,7 @@ REQUEST_TIMEOUT = 10.0
 BURST_RETRIES = 3
 RETRY_GRACE = 5.0  # seconds after a burst in which a failed request is still retried
 SETTLE_SECONDS = 3.0
+RECONCILE_SECONDS = 20.0  # longest the read-back after a burst may take on a stalled platform
 
 
 # ---------------------------------------------------------------- options and pure helpers
@@ -74,7 +75,10 @@ class Options:
     def bound_seconds(self) -> float:
         """A generous upper bound of the whole run: every drain and timeout used to the full."""
         per_rate = sum(self.seconds + self.drain for _ in self.rates)
-        per_burst = sum(self.burst_seconds + RETRY_GRACE + REQUEST_TIMEOUT + self.drain for _ in self.clients)
+        per_burst = sum(
+            self.burst_seconds + RETRY_GRACE + REQUEST_TIMEOUT + self.drain + RECONCILE_SECONDS + REQUEST_TIMEOUT
+            for _ in self.clients
+        )
         each = 30 + 2 * (self.idle + SETTLE_SECONDS) + per_rate + per_burst + self.drain + 10
         return each * len(self.databases) * len(self.booking_workers)
 
@@ -621,9 +625,14 @@ async def burst(booker: Booker, clients: int, seconds: float, inbox: Inbox, drai
     ]
 
 
-async def _staff_read(client: httpx.AsyncClient, url: str, platform: Platform, **params: str) -> httpx.Response | None:
-    """A staff GET, tried three times while the platform is busy; None when it never answered below 500."""
+async def _staff_read(
+    client: httpx.AsyncClient, url: str, platform: Platform, deadline: float, **params: str
+) -> httpx.Response | None:
+    """A staff GET, tried three times while the platform is busy (never past `deadline`); None when it never
+    answered below 500."""
     for attempt in range(3):
+        if time.monotonic() > deadline:
+            break
         with suppress(httpx.HTTPError):
             answer = await client.get(url, params=params, headers=platform.staff)
             if answer.status_code < 500:
@@ -636,17 +645,19 @@ async def reconcile(platform: Platform, requests: list[tuple[Offer, str]], inbox
     """Every 202 is a booking (read back with the staff key); every booking in a burst client's name was
     answered 202 to that client: bookings found on the front desk's day view (by the client's unique first
     name) and clients emailed about a booking, against what each client was answered."""
-    booking = platform.url("booking")
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=10)) as client:
+    booking, deadline = platform.url("booking"), time.monotonic() + RECONCILE_SECONDS
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=httpx.Limits(max_connections=10)) as client:
         ids = [i for offer, _ in requests for i in set(offer.booking_ids)]
         answers: list[httpx.Response | None] = []
         for start in range(0, len(ids), 10):
             chunk = ids[start : start + 10]
-            answers += await asyncio.gather(*(_staff_read(client, f"{booking}/bookings/{i}", platform) for i in chunk))
+            answers += await asyncio.gather(
+                *(_staff_read(client, f"{booking}/bookings/{i}", platform, deadline) for i in chunk)
+            )
         on_day: dict[str, set[str]] = {}
         unread_days = 0
         for day in sorted({slot[:10] for _, slot in requests}):
-            view = await _staff_read(client, f"{booking}/day", platform, date=day)
+            view = await _staff_read(client, f"{booking}/day", platform, deadline, date=day)
             if view is None or view.status_code != 200:
                 unread_days += 1
                 continue
