@@ -52,7 +52,7 @@ LANES = 10  # rooms and therapists added, so every hourly start takes ten bookin
 DATABASES = ("sqlite", "postgresql")
 REQUEST_TIMEOUT = 10.0
 BURST_RETRIES = 3
-RETRY_GRACE = 5.0  # seconds after a burst in which a failed request is still retried
+RETRY_GRACE = 5.0  # seconds after a burst in which a failed request is retried more than once
 SETTLE_SECONDS = 3.0
 RECONCILE_SECONDS = 20.0  # longest the read-back after a burst may take on a stalled platform
 
@@ -76,7 +76,7 @@ class Options:
         """A generous upper bound of the whole run: every drain and timeout used to the full."""
         per_rate = sum(self.seconds + self.drain for _ in self.rates)
         per_burst = sum(
-            self.burst_seconds + RETRY_GRACE + REQUEST_TIMEOUT + self.drain + RECONCILE_SECONDS + REQUEST_TIMEOUT
+            self.burst_seconds + RETRY_GRACE + 2 * REQUEST_TIMEOUT + self.drain + RECONCILE_SECONDS + REQUEST_TIMEOUT
             for _ in self.clients
         )
         each = 30 + 2 * (self.idle + SETTLE_SECONDS) + per_rate + per_burst + self.drain + 10
@@ -584,7 +584,7 @@ async def burst_client(booker: Booker, deadline: float, counts: BurstCounts, req
             offer, key = Offer(email, time.monotonic()), str(uuid.uuid4())
             requests.append((offer, slot))
             for attempt in range(1 + BURST_RETRIES):
-                if attempt and time.monotonic() > deadline + RETRY_GRACE:
+                if attempt > 1 and time.monotonic() > deadline + RETRY_GRACE:  # one retry always
                     break
                 if attempt:
                     counts.retries += 1
