@@ -310,6 +310,7 @@ def started_platform(
     """The processes `make run` starts, in `folder`, on free ports, mail to this process's SMTP server."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "_RUN_"))}
     ports = {f"{service.upper()}_PORT": str(_free_port()) for service in SERVICES}
+    ports |= {f"{service.upper()}_METRICS_PORT": str(_free_port()) for service in SERVICES}
     base.update(
         ports,
         RUN_VAR_DIR=str(folder),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import socket
 import sys
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from ops.migrate import SERVICES, migrate
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR = ROOT / "var"
 PORTS = {"catalog": 8001, "booking": 8002, "notifications": 8003}
+METRICS_PORTS = {"catalog": 9101, "booking": 9102, "notifications": 9103}  # each worker's /metrics
 
 
 def _port_free(port: int) -> bool:
@@ -71,8 +73,13 @@ def processes(env: dict[str, str]) -> dict[str, str]:
             f"--host 127.0.0.1 --port {port} --log-level warning"
         )
         concurrency = booking_worker_concurrency(env) if service == "booking" else 1
+        # Each worker sums its pool's metrics from a folder of its own (emptied when it starts).
+        metrics = (
+            f"METRICS_PORT={env[f'{service.upper()}_METRICS_PORT']} "
+            f"PROMETHEUS_MULTIPROC_DIR={shlex.quote(str(var / 'metrics' / service))} "
+        )
         procs[f"{service}-worker"] = (
-            f"{bin_dir}/celery -A services.{service}.entrypoints.worker:celery_app worker -Q {service} "
+            f"{metrics}{bin_dir}/celery -A services.{service}.entrypoints.worker:celery_app worker -Q {service} "
             f"-n {service}@%h --concurrency {concurrency} --loglevel INFO"
         )
     procs["web"] = (
@@ -104,7 +111,9 @@ def prepare_environment(base: Mapping[str, str] | None = None) -> dict[str, str]
     for service in SERVICES:
         env.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{var / service}.db")
         env.setdefault(f"{service.upper()}_PORT", str(PORTS[service]))
+        env.setdefault(f"{service.upper()}_METRICS_PORT", str(METRICS_PORTS[service]))
     env.setdefault("WEB_PORT", "8000")
+    env.setdefault("LOG_FORMAT", "text")  # honcho shows the output on a terminal through pipes
     pages = [f"http://{host}:{env['WEB_PORT']}" for host in ("127.0.0.1", "localhost")]
     env.setdefault("CORS_ORIGINS", ",".join(pages))
     for service in SERVICES:
@@ -151,6 +160,9 @@ def main() -> None:
         f"  SMTP               {env['SMTP_HOST']}:{env['SMTP_PORT']}{mail_note}\n"
         f"  databases          {databases}\n"
         f"  staff API key      {key_note}\n"
+        f"  worker metrics     "
+        + ", ".join(f"{s} :{env[f'{s.upper()}_METRICS_PORT']}/metrics" for s in SERVICES)
+        + "\n"
         "Try `make demo` in another terminal. Ctrl-C stops everything.\n",
         flush=True,
     )
