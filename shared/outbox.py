@@ -75,16 +75,18 @@ class Outbox:
         )
         return envelope
 
-    def relay(self, factory: SessionFactory, publish: Publish, batch: int = 200) -> int:
+    def relay(self, factory: SessionFactory, publish: Publish, batch: int = 200, look_first: bool = True) -> int:
         """Publish unsent events to every subscriber, oldest first; returns how many were sent.
 
         A read-only look comes first: most calls (after each handled event, on every tick) find
-        nothing, and then no write transaction is opened (on SQLite: no write lock, no fsync)."""
+        nothing, and then no write transaction is opened (on SQLite: no write lock, no fsync). A
+        caller that has just written events skips it (`look_first=False`)."""
         unsent = self.outbox.c.published_at.is_(None)
-        with factory() as session, session.begin():
-            session.connection(execution_options={"read_only": True})
-            if session.execute(select(self.outbox.c.id).where(unsent).limit(1)).first() is None:
-                return 0
+        if look_first:
+            with factory() as session, session.begin():
+                session.connection(execution_options={"read_only": True})
+                if session.execute(select(self.outbox.c.id).where(unsent).limit(1)).first() is None:
+                    return 0
         with transaction(factory) as session:
             query = (
                 select(self.outbox.c.id, self.outbox.c.type, self.outbox.c.envelope, self.outbox.c.created_at)

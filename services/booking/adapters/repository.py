@@ -245,10 +245,19 @@ _COPIES: dict[type[Payload], tuple[Table, str]] = {
 
 
 class SqlRepository(AbstractRepository):
-    """The repository on one SQLAlchemy session; the caller owns (commits or rolls back) its transaction."""
+    """The repository on one SQLAlchemy session; the caller owns (commits or rolls back) its transaction.
+
+    The catalog copy is read once per repository (one transaction): a saga step asks for the same
+    rooms, therapists and rules several times, and only `keep_copy` changes them."""
 
     def __init__(self, session: Session, clock: Clock = system_clock) -> None:
         self.session, self.clock = session, clock
+        self._catalog: dict[tuple[str, str], Any] = {}
+
+    def _once(self, key: tuple[str, str], read: Callable[[], Any]) -> Any:
+        if key not in self._catalog:
+            self._catalog[key] = read()
+        return self._catalog[key]
 
     def _row_values(self, booking: Booking) -> dict[str, Any]:
         return {
@@ -438,12 +447,17 @@ class SqlRepository(AbstractRepository):
         return [_booking(row) for row in self.session.execute(query)]
 
     def keep_copy(self, event: CatalogEvent) -> bool:
+        self._catalog.clear()
         table, key = _COPIES[type(event)]
         return upsert_by_revision(self.session, table, key, event.model_dump(mode="json"))
 
     def treatment(self, slug: str) -> TreatmentSpec | None:
-        row = self.session.execute(select(orm.treatment_copy).where(orm.treatment_copy.c.slug == slug)).first()
-        return treatment_from(row._mapping) if row else None
+        def read() -> TreatmentSpec | None:
+            query = select(orm.treatment_copy).where(orm.treatment_copy.c.slug == slug)
+            row = self.session.execute(query).first()
+            return treatment_from(row._mapping) if row else None
+
+        return self._once(("treatment", slug), read)  # type: ignore[no-any-return]
 
     def questionnaire(self, treatment: str) -> Questionnaire | None:
         table = orm.questionnaire_copy
@@ -455,16 +469,16 @@ class SqlRepository(AbstractRepository):
         return sorted(self.session.execute(query).scalars())
 
     def resources(self) -> list[Resource]:
-        rows = self.session.execute(select(orm.resource_copy).where(orm.resource_copy.c.active.is_(True)))
-        return [resource_from(row._mapping) for row in rows]
+        return list(self._once(("resources", ""), lambda: self._active(orm.resource_copy, resource_from)))
 
     def therapists(self) -> list[Therapist]:
-        rows = self.session.execute(select(orm.therapist_copy).where(orm.therapist_copy.c.active.is_(True)))
-        return [therapist_from(row._mapping) for row in rows]
+        return list(self._once(("therapists", ""), lambda: self._active(orm.therapist_copy, therapist_from)))
 
     def locations(self) -> list[LocationRow]:
-        rows = self.session.execute(select(orm.location_copy).where(orm.location_copy.c.active.is_(True)))
-        return [location_from(row._mapping) for row in rows]
+        return list(self._once(("locations", ""), lambda: self._active(orm.location_copy, location_from)))
+
+    def _active(self, table: Table, parse: Callable[[Mapping[str, Any]], Any]) -> list[Any]:
+        return [parse(row._mapping) for row in self.session.execute(select(table).where(table.c.active.is_(True)))]
 
     def announce(self, event: Payload, correlation_id: str) -> None:
         orm.outbox.add(self.session, event, correlation_id)

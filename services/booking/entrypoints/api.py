@@ -128,7 +128,7 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 def relay_now(wiring: Wiring) -> None:
     """Publish right after the response; the scheduler's relay covers a failure here."""
     with suppress(Exception):  # the outbox keeps the event; the scheduled relay sends it
-        outbox.relay(wiring.database.session_factory(), wiring.publish)
+        outbox.relay(wiring.database.session_factory(), wiring.publish, look_first=False)  # it has just written some
 
 
 def _policy(wiring: Wiring) -> changes.CancellationPolicy:
