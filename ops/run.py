@@ -72,7 +72,9 @@ def processes(env: dict[str, str]) -> dict[str, str]:
             f"{bin_dir}/uvicorn services.{service}.entrypoints.api:app "
             f"--host 127.0.0.1 --port {port} --log-level warning"
         )
-        concurrency = booking_worker_concurrency(env) if service == "booking" else 1
+        # As compose runs them: notifications sends two emails per booking, so two processes overlap
+        # one's SMTP and database waits with the other's work.
+        concurrency = {"booking": booking_worker_concurrency(env), "notifications": 2}.get(service, 1)
         # Each worker sums its pool's metrics from a folder of its own (emptied when it starts).
         metrics = (
             f"METRICS_PORT={env[f'{service.upper()}_METRICS_PORT']} "
