@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite statement waits for another process's write
@@ -90,11 +91,16 @@ def make_engine(url: str) -> Engine:
         if conn.get_execution_options().get("read_only", False):
             conn.exec_driver_sql("BEGIN")
             return
-        if not writer.acquire(timeout=30):
-            raise TimeoutError("waited 30 s for this process's turn to write to the database")
+        # Errors leave as SQLAlchemy's OperationalError (a DBAPIError), which consumers retry: this
+        # event runs outside SQLAlchemy's own wrapping of driver errors.
+        if not writer.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("no turn to write in this process"))
         conn.info["holds_writer"] = True
         try:
             _begin_immediate(conn.connection.dbapi_connection)
+        except sqlite3.OperationalError as error:
+            _let_go(conn.info)
+            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
         except BaseException:
             _let_go(conn.info)
             raise
@@ -110,11 +116,11 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _begin_immediate(dbapi_conn: sqlite3.Connection, patience: float = 30.0) -> None:
+def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
     """BEGIN IMMEDIATE, tried again every millisecond or two while another process writes. SQLite's
     own busy handler sleeps 1, 2, 5, 10 ... up to 100 ms between tries: under a burst those sleeps,
     not the work, set the pace. Plain statements keep the busy handler (busy_timeout)."""
-    deadline = time.monotonic() + patience
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     dbapi_conn.execute("PRAGMA busy_timeout=0")
     try:
         while True:

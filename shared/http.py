@@ -11,9 +11,10 @@ import hmac
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from time import perf_counter
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import anyio
 from fastapi import Depends, FastAPI, HTTPException, Request, status
@@ -54,6 +55,24 @@ StaffOnly = Depends(_staff_only)
 WRITE_TURNS = 8  # PostgreSQL: write transactions at once per API process (below its pool of 10)
 
 
+_turns: WeakKeyDictionary[Database, anyio.CapacityLimiter] = WeakKeyDictionary()
+T = TypeVar("T")
+
+
+def _write_turns(database: Database) -> anyio.CapacityLimiter:
+    """At most this many write transactions at once in this process: one on SQLite, which lets one
+    writer in at a time anyway, WRITE_TURNS on PostgreSQL."""
+    if database not in _turns:
+        _turns[database] = anyio.CapacityLimiter(1 if database.engine().dialect.name == "sqlite" else WRITE_TURNS)
+    return _turns[database]
+
+
+async def in_write_turn(database: Database, work: Callable[[], T]) -> T:
+    """Run `work` (which writes) in a thread once it is this process's turn to write (see `_session`)."""
+    async with _write_turns(database):
+        return await run_in_threadpool(work)
+
+
 async def _session(request: Request) -> AsyncIterator[Session]:
     """A write transaction, committed before the response is sent (scope="function"): a client never
     sees a 2xx for lost work.
@@ -61,21 +80,20 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     Requests take turns for it on the event loop, not in threads: a sync dependency's commit runs in
     a thread of its own, and a burst of requests blocked in every thread (waiting for SQLite's one
     writer, or for a pooled connection) would leave the request that holds the turn no thread to
-    commit in. At most `write_turns` write transactions run at once per process."""
-    state = request.app.state
-    if getattr(state, "write_turns", None) is None:
-        sqlite = state.database.engine().dialect.name == "sqlite"
-        state.write_turns = anyio.CapacityLimiter(1 if sqlite else WRITE_TURNS)
-    async with state.write_turns:
-        db = state.database.session_factory()()
+    commit in. Background work that writes takes its turn the same way (`in_write_turn`)."""
+    database = request.app.state.database
+    async with _write_turns(database):
+        db = database.session_factory()()
         try:
             yield db
             await run_in_threadpool(db.commit)
         except BaseException:
-            await run_in_threadpool(db.rollback)
+            with anyio.CancelScope(shield=True):  # a cancelled request still lets go of its transaction
+                await run_in_threadpool(db.rollback)
             raise
         finally:
-            await run_in_threadpool(db.close)
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(db.close)
 
 
 def _read_session(request: Request) -> Iterator[Session]:
@@ -146,10 +164,13 @@ def _problem(error: dict[str, Any]) -> dict[str, str]:
     return {"field": ".".join(str(part) for part in location) or "body", "problem": str(error["msg"])}
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # others: one label, "other"
+
+
 class _Observed:
     """Correlation ids in and out (X-Correlation-ID), set for everything the request does; then its
-    latency in clinic_http_request_seconds and one access line (method, path, status; never the query
-    string or the client's address). Plain ASGI, so the id is still set when uvicorn
+    latency in clinic_http_request_seconds and one access line (method, route template, status; never the
+    path, the query string or the client's address). Plain ASGI, so the id is still set when uvicorn
     sends the answer and while background tasks run."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -168,10 +189,12 @@ class _Observed:
         def observe() -> None:
             nonlocal observed
             observed, seconds = True, perf_counter() - started
-            method, route = scope["method"], getattr(scope.get("route"), "path", "unmatched")
+            # The route's template, never the path: a path is the client's text (ids, names, anything).
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            route = getattr(scope.get("route"), "path", "unmatched")
             observe_http(getattr(scope["app"].state, "service", ""), method, route, status_code, seconds)
             fields = {"method": method, "route": route, "status": status_code, "duration_ms": round(seconds * 1e3, 2)}
-            access_log.info("%s %s %d", method, scope["path"], status_code, extra=fields)
+            access_log.info("%s %s %d", method, route, status_code, extra=fields)
 
         async def send_observed(message: Message) -> None:
             nonlocal status_code

@@ -150,6 +150,10 @@ def test_a_booking_is_followed_from_the_api_to_the_saga_by_one_correlation_id(bo
         202,
     )
     assert access["service"] == "booking" and access["process"] == "api"
+    # A path is the client's text: the access line names the route, never the path itself.
+    httpx.get(f"{booking.api}/bookings/{email}", headers={"X-Correlation-ID": f"{correlation}-p"}, timeout=30)
+    [read] = wait_until(lambda: [x for x in booking.lines("api") if x.get("correlation_id") == f"{correlation}-p"])
+    assert read["route"] == "/bookings/{booking_id}" and email not in read["message"]
     for name in ("api", "worker"):
         text = (booking.logs / f"{name}.err").read_text()
         assert email not in text and "Observed Person" not in text and answer.json()["token"] not in text

@@ -46,7 +46,15 @@ from services.booking.service_layer import availability as availability_
 from services.booking.service_layer import changes, front_desk, gauges, intake
 from services.booking.service_layer.calendar_file import calendar_file
 from services.booking.service_layer.catalog_copy import booked_rules, display_names, location_rules
-from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common, is_staff
+from shared.http import (
+    ReadSessionDep,
+    SessionDep,
+    StaffOnly,
+    correlation_id,
+    in_write_turn,
+    install_common,
+    is_staff,
+)
 from shared.ops_endpoints import install_ops
 
 LocalDate = Annotated[
@@ -125,10 +133,13 @@ def _caller(
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
-def relay_now(wiring: Wiring) -> None:
-    """Publish right after the response; the scheduler's relay covers a failure here."""
+async def relay_now(wiring: Wiring) -> None:
+    """Publish right after the response, in a write turn like a request's (a burst of these must not
+    take every thread); the scheduler's relay covers a failure here."""
     with suppress(Exception):  # the outbox keeps the event; the scheduled relay sends it
-        outbox.relay(wiring.database.session_factory(), wiring.publish, look_first=False)  # it has just written some
+        factory = wiring.database.session_factory()
+        # look_first=False: the request has just written events
+        await in_write_turn(wiring.database, lambda: outbox.relay(factory, wiring.publish, look_first=False))
 
 
 def _policy(wiring: Wiring) -> changes.CancellationPolicy:

@@ -124,6 +124,9 @@ class SmtpSession:
             except (OSError, smtplib.SMTPException) as error:
                 self.close()
                 raise TransientFailure(f"{type(error).__name__}: {error}") from error
+            except BaseException:  # anything else mid-transaction: never reuse a half-spoken session
+                self.close()
+                raise
 
     def _open(self) -> smtplib.SMTP:
         if self._client is not None and time.monotonic() - self._last_used > self.CHECK_AFTER_IDLE:

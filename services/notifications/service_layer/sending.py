@@ -11,6 +11,7 @@ same Message-ID. Reminders and therapists' day schedules are found by the schedu
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -105,7 +106,8 @@ def attempt(claimed: Delivery, room: MailRoom) -> Outcome:
     sent_at = room.clock.now()
     requested = claimed.draft.context.get("requested_at")
     if room.timed is not None and requested and claimed.attempts == 1:
-        room.timed((sent_at - datetime.fromisoformat(requested)).total_seconds())
+        with suppress(Exception):  # a metric must never make a sent message look unsent
+            room.timed((sent_at - datetime.fromisoformat(requested)).total_seconds())
     return Outcome(DeliveryStatus.SENT, sent_at=sent_at)
 
 
