@@ -11,8 +11,9 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -244,20 +245,57 @@ _COPIES: dict[type[Payload], tuple[Table, str]] = {
 }
 
 
+def _stamp(table: Table) -> list[Any]:
+    """Rows, revisions and active flags: any change the copy can go through changes one of them."""
+    active = case((table.c.active, 1), else_=0)
+    return [
+        select(func.count()).select_from(table).scalar_subquery(),
+        select(func.coalesce(func.sum(table.c.revision), 0)).scalar_subquery(),
+        select(func.coalesce(func.sum(active), 0)).scalar_subquery(),
+    ]
+
+
+_COPY_STAMP = select(
+    *(
+        column
+        for table in (orm.treatment_copy, orm.resource_copy, orm.therapist_copy, orm.location_copy)
+        for column in _stamp(table)
+    )
+)
+_WROTE_COPY = "booking.wrote_catalog_copy"
+_KEPT_CATALOG: WeakKeyDictionary[Any, tuple[tuple[Any, ...], dict[tuple[str, str], Any]]] = WeakKeyDictionary()
+
+
 class SqlRepository(AbstractRepository):
     """The repository on one SQLAlchemy session; the caller owns (commits or rolls back) its transaction.
 
-    The catalog copy is read once per repository (one transaction): a saga step asks for the same
-    rooms, therapists and rules several times, and only `keep_copy` changes them."""
+    The catalog copy changes rarely and is read on every booking and availability question, so what
+    was read of it is kept per process, under a stamp of the copy (rows, revisions, active flags)
+    that one query reads per transaction: a changed copy has another stamp and is read afresh. Only
+    `keep_copy` writes the copy, always raising a revision; a transaction that wrote it keeps what it
+    reads to itself (it may still roll back)."""
 
     def __init__(self, session: Session, clock: Clock = system_clock) -> None:
         self.session, self.clock = session, clock
-        self._catalog: dict[tuple[str, str], Any] = {}
+        self._catalog: dict[tuple[str, str], Any] | None = None
 
     def _once(self, key: tuple[str, str], read: Callable[[], Any]) -> Any:
+        if self._catalog is None:
+            self._catalog = self._catalog_kept()
         if key not in self._catalog:
             self._catalog[key] = read()
         return self._catalog[key]
+
+    def _catalog_kept(self) -> dict[tuple[str, str], Any]:
+        if self.session.info.get(_WROTE_COPY):
+            return {}
+        stamp = tuple(self.session.execute(_COPY_STAMP).one())
+        bind = self.session.get_bind()
+        kept = _KEPT_CATALOG.get(bind)
+        if kept is None or kept[0] != stamp:
+            kept = (stamp, {})
+            _KEPT_CATALOG[bind] = kept
+        return kept[1]
 
     def _row_values(self, booking: Booking) -> dict[str, Any]:
         return {
@@ -447,7 +485,8 @@ class SqlRepository(AbstractRepository):
         return [_booking(row) for row in self.session.execute(query)]
 
     def keep_copy(self, event: CatalogEvent) -> bool:
-        self._catalog.clear()
+        self._catalog = None
+        self.session.info[_WROTE_COPY] = True  # for every repository on this transaction
         table, key = _COPIES[type(event)]
         return upsert_by_revision(self.session, table, key, event.model_dump(mode="json"))
 
