@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -128,7 +129,10 @@ def test_the_inbox_times_the_first_confirmation_and_other_emails_per_recipient()
         await inbox.handle_DATA(None, None, mail("a@example.com", "Confirmed: Back & Neck on 1 Dec"))
         await inbox.handle_DATA(None, None, mail("b@example.com", "We could not confirm your Back & Neck"))
 
-    asyncio.run(deliver())
+    # In a thread of its own: a session-wide browser (Playwright) may hold this thread's event loop.
+    worker = threading.Thread(target=asyncio.run, args=(deliver(),))
+    worker.start()
+    worker.join()
     assert set(inbox.confirmed) == {"a@example.com"}
     assert len(inbox.confirmations) == 2
     assert set(inbox.other) == {"b@example.com"}

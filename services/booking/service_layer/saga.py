@@ -55,6 +55,7 @@ def reject(
     repository.release_claims(booking.id)
     booking.reject(reason)
     repository.save(booking)
+    log.info("booking %s rejected: %s", booking.id, reason)  # ids and reasons only: no client data
     repository.announce(
         BookingRejected(
             booking_id=booking.id,
@@ -127,6 +128,7 @@ def assign_therapist(
     held = booking.status is Status.NEEDS_REVIEW
     announced = BookingHeldForReview(**facts) if held else BookingConfirmed(**facts, requested_at=requested_at)
     repository.announce(announced, booking.correlation_id)
+    log.info("booking %s %s", booking.id, booking.status.value)
 
 
 def place(
