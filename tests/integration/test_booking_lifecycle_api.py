@@ -63,9 +63,8 @@ class Clinic:
 
     def run_saga(self, visit: Visit) -> None:
         """Reserve room and kit, then assign a therapist: each step in its own transaction, as workers do."""
-        for step in (saga.reserve_resources, saga.assign_therapist):
-            with transaction(self.service.writer()) as session:
-                step(SqlRepository(session), visit.id, self.service.wiring.rules)
+        with transaction(self.service.writer()) as session:  # as the booking worker does
+            saga.place(SqlRepository(session), visit.id, self.service.wiring.rules)
 
     def book(self, start: datetime, treatment: str = CUPPING, therapist: str | None = None) -> Visit:
         visit = self.ask(start, treatment, therapist)

@@ -102,9 +102,8 @@ def book(
     response = service.client.post("/bookings", json=body)
     assert response.status_code == 202, response.text
     booking_id, token = response.json()["id"], response.json()["token"]
-    for step in (saga.reserve_resources, saga.assign_therapist):
-        with transaction(service.writer()) as session:
-            step(SqlRepository(session), booking_id, service.wiring.rules)
+    with transaction(service.writer()) as session:  # as the booking worker does
+        saga.place(SqlRepository(session), booking_id, service.wiring.rules)
     return booking_id, token
 
 

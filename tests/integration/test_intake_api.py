@@ -72,9 +72,8 @@ def placed(service: BookingService, answers: dict[str, str], hour: int = 13) -> 
     response = ask(service, answers, hour)
     assert response.status_code == 202, response.text
     booking_id, token = response.json()["id"], response.json()["token"]
-    for step in (saga.reserve_resources, saga.assign_therapist):
-        with service.wiring.transactions()() as repository:
-            step(repository, booking_id, service.wiring.rules)
+    with service.wiring.transactions()() as repository:  # as the booking worker does
+        saga.place(repository, booking_id, service.wiring.rules)
     return booking_id, token
 
 

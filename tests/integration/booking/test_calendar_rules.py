@@ -118,9 +118,8 @@ def _book_at(factory: SessionFactory, start: datetime, location: str) -> Booking
     )
     with transaction(factory) as session:
         booking, _ = changes.request_booking(SqlRepository(session), request, RULES, now())
-    for step in (saga.reserve_resources, saga.assign_therapist):
-        with transaction(factory) as session:
-            step(SqlRepository(session), booking.id, RULES)
+    with transaction(factory) as session:  # as the booking worker does
+        saga.place(SqlRepository(session), booking.id, RULES)
     with transaction(factory) as session:
         return changes.get_booking(SqlRepository(session), booking.id, None)
 

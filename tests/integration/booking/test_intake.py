@@ -58,9 +58,8 @@ def place(factory: SessionFactory, hour: int, answers: dict[str, str]) -> str:
     )  # fmt: skip
     with transaction(factory) as session:
         booking, _ = changes.request_booking(SqlRepository(session), request, RULES, now(), ("key-" + str(hour), "fp"))
-    for step in (saga.reserve_resources, saga.assign_therapist):
-        with transaction(factory) as session:
-            step(SqlRepository(session), booking.id, RULES)
+    with transaction(factory) as session:  # as the booking worker does
+        saga.place(SqlRepository(session), booking.id, RULES)
     return booking.id
 
 

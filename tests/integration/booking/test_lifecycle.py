@@ -34,9 +34,8 @@ def book(
     )
     with transaction(factory) as session:
         booking, _ = changes.request_booking(SqlRepository(session), request, RULES, now())
-    for step in (saga.reserve_resources, saga.assign_therapist):
-        with transaction(factory) as session:
-            step(SqlRepository(session), booking.id, RULES)
+    with transaction(factory) as session:  # as the booking worker does
+        saga.place(SqlRepository(session), booking.id, RULES)
     return fetch(factory, booking.id)
 
 
