@@ -29,6 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import Database
 from shared.observability import correlation_id, observe_http
+from shared.openapi import describe_answers
+from shared.rate_limits import install_limits
 from shared.settings import BaseServiceSettings
 
 access_log = logging.getLogger("clinic.access")
@@ -132,6 +134,8 @@ def install_common(
         app.add_exception_handler(kind, _domain_error)
 
     app.add_middleware(_Observed)
+    install_limits(app, settings)
+    describe_answers(app)
 
     @app.exception_handler(RequestValidationError)
     def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
