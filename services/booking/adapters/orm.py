@@ -16,11 +16,13 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 
+from shared.audit import AuditTrail
 from shared.db import UtcDateTime, new_metadata
 from shared.outbox import Outbox
 
 metadata = new_metadata()
 outbox = Outbox(metadata)
+audit = AuditTrail(metadata)  # staff actions on bookings and reads of health answers
 
 booking = Table(
     "booking",
