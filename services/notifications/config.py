@@ -19,6 +19,8 @@ class NotificationSettings(BaseServiceSettings):
     # Retries of a transient SMTP failure: base delay doubles each attempt (with jitter), up to the cap.
     retry_base_seconds: float = Field(30.0, alias="NOTIFICATIONS_RETRY_BASE_SECONDS", gt=0)
     retry_max_attempts: int = Field(12, alias="NOTIFICATIONS_RETRY_MAX_ATTEMPTS", gt=0)
+    # A delivery left `sending` this long lost its worker mid-send; the sweep sends it again (same Message-ID).
+    stuck_send_seconds: float = Field(300.0, alias="NOTIFICATIONS_STUCK_SEND_SECONDS", gt=0)
     reminder_hours: float = Field(24, alias="NOTIFICATIONS_REMINDER_HOURS", gt=0)
     short_reminder_hours: float = Field(2, alias="NOTIFICATIONS_SHORT_REMINDER_HOURS", gt=0)
     day_schedule_hour: int = Field(7, alias="NOTIFICATIONS_DAY_SCHEDULE_HOUR", ge=0, le=23)
