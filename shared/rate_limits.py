@@ -1,12 +1,329 @@
 """Limits on what one client may ask of an API: request rates (on Redis, shared by every API process)
-and body sizes (applied by `install_common`)."""
+and body sizes (applied by `install_common`).
+
+Rates are counted with the `limits` library's moving window on Redis (the service's REDIS_URL, or
+RATE_LIMIT_STORAGE_URL), so every process of an API counts against the same budget. A route opts in with
+one of the dependencies below (`dependencies=[LimitBookingCreation]`); over a limit it answers 429 with
+`Retry-After` (seconds) and `{"detail": "<which limit, when to retry>"}`.
+
+Who is counted: the client's address (`request.client.host`: uvicorn replaces it with X-Forwarded-For's
+only for proxies in FORWARDED_ALLOW_IPS), an email (hashed), or a booking as one token holder changes it.
+Keys never hold personal data: every identity is an HMAC under the service's ADMIN_API_KEY.
+Staff and machines (a verified `X-API-Key` or staff bearer token) are not counted by the client limits:
+the front desk books for many clients from one address.
+
+If the store cannot be reached the request is served (fail open: a booking is never lost because the
+limiter is down); a warning is logged now and then, and the store is tried again a few seconds later."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from shared.settings import BaseServiceSettings
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.concurrency import run_in_threadpool
+
+if TYPE_CHECKING:
+    from shared.settings import BaseServiceSettings
+
+log = logging.getLogger("clinic.rate_limits")
+
+STORE_RETRY_SECONDS = 5.0  # after the store failed, requests go unlimited this long before it is tried again
+WARN_EVERY_SECONDS = 60.0  # at most one "store unreachable" warning per process this often
+STORE_TIMEOUT_SECONDS = 0.5  # a hung store delays a request at most about this long
+KEY_PREFIX = "clinic-limits"
+
+
+class RateLimitSettings(BaseSettings):
+    """The limits, in the `limits` library's notation ("20/minute;200/hour": every part holds; empty: no
+    limit). Validated when the settings are read, so a typo stops the API at start."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    rate_limit_enabled: bool = Field(True, alias="RATE_LIMIT_ENABLED")
+    # Empty: the service's REDIS_URL. `memory://` counts per process (tests, a single-process demo).
+    rate_limit_storage_url: str = Field("", alias="RATE_LIMIT_STORAGE_URL")
+    bookings_per_address: str = Field("20/minute;200/hour", alias="RATE_LIMIT_BOOKINGS_PER_ADDRESS")
+    bookings_per_email: str = Field("10/hour;30/day", alias="RATE_LIMIT_BOOKINGS_PER_EMAIL")
+    availability_per_address: str = Field("120/minute;2000/hour", alias="RATE_LIMIT_AVAILABILITY_PER_ADDRESS")
+    booking_changes: str = Field("5/hour;20/day", alias="RATE_LIMIT_BOOKING_CHANGES")
+    sign_in_per_address: str = Field("10/minute;100/hour", alias="RATE_LIMIT_SIGN_IN_PER_ADDRESS")
+    sign_in_per_email: str = Field("5/minute;30/hour", alias="RATE_LIMIT_SIGN_IN_PER_EMAIL")
+    max_body_bytes: int = Field(64 * 1024, alias="MAX_BODY_BYTES", ge=1024, le=16 * 1024 * 1024)
+
+    @field_validator(
+        "bookings_per_address",
+        "bookings_per_email",
+        "availability_per_address",
+        "booking_changes",
+        "sign_in_per_address",
+        "sign_in_per_email",
+    )
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_limits(value)
+        return value
+
+
+def parse_limits(text: str) -> list[RateLimitItem]:
+    """'20/minute;200/hour' -> its limits; '' -> none. ValueError saying what is wrong otherwise."""
+    if not text.strip():
+        return []
+    try:
+        return list(parse_many(text))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a rate limit: write e.g. '20/minute' or '20/minute;200/hour' "
+            "(per second, minute, hour, day, month or year)"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named budget: its limits, and what a refused client is told."""
+
+    name: str  # part of the Redis key
+    limits: tuple[RateLimitItem, ...]
+    refusal: str  # "too many ...": the 429's message starts with it
+
+
+def rules(settings: RateLimitSettings) -> dict[str, Rule]:
+    """Each rule by name, from `settings`."""
+    described = {
+        "bookings-per-address": (settings.bookings_per_address, "too many booking requests from your address"),
+        "bookings-per-email": (settings.bookings_per_email, "too many booking requests for this email address"),
+        "availability-per-address": (
+            settings.availability_per_address,
+            "too many availability requests from your address",
+        ),
+        "booking-changes": (settings.booking_changes, "too many changes to this booking"),
+        "sign-in-per-address": (settings.sign_in_per_address, "too many sign-in attempts from your address"),
+        "sign-in-per-email": (settings.sign_in_per_email, "too many sign-in attempts for this account"),
+    }
+    return {name: Rule(name, tuple(parse_limits(text)), refusal) for name, (text, refusal) in described.items()}
+
+
+class TooManyRequests(HTTPException):
+    """429 with Retry-After; the message names the limit reached and when to try again."""
+
+    def __init__(self, rule: Rule, item: RateLimitItem, retry_after: int) -> None:
+        self.retry_after = retry_after
+        per = item.GRANULARITY.name if item.multiples == 1 else f"{item.multiples} {item.GRANULARITY.name}s"
+        super().__init__(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"{rule.refusal}: at most {item.amount} per {per}; try again in {retry_after} seconds",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def identity_key(secret: str, kind: str, value: str) -> str:
+    """What stands for `value` (an address, an email, a booking) in a Redis key: an HMAC, so the key
+    says nothing about the client and cannot be reversed by guessing emails without the secret."""
+    digest = hmac.new(secret.encode(), f"{kind}\0{value}".encode(), hashlib.sha256).hexdigest()
+    return digest[:32]
+
+
+def client_address(request: Request) -> str:
+    """The client's address as counted: IPv6 by its /64 (one household or host holds a whole /64)."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a test client's "testclient", or a Unix socket's peer
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def normalised_email(value: object) -> str | None:
+    """An email as one person's budget: trimmed and case-folded; None when it is not a string."""
+    return value.strip().casefold() or None if isinstance(value, str) else None
+
+
+class Limiter:
+    """The rules of one API on its store. `check` raises TooManyRequests, or lets the request through
+    (also when the store is unreachable)."""
+
+    def __init__(self, settings: RateLimitSettings, storage_url: str, secret: str) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self.rules = rules(settings)
+        self.secret = secret
+        options: dict[str, Any] = {"key_prefix": KEY_PREFIX}
+        if storage_url.startswith(("redis", "valkey")):
+            options |= {"socket_connect_timeout": STORE_TIMEOUT_SECONDS, "socket_timeout": STORE_TIMEOUT_SECONDS}
+        # Nothing connects here (the client connects on first use); an unknown scheme fails at start.
+        self.strategy = MovingWindowRateLimiter(storage_from_string(storage_url, wrap_exceptions=True, **options))
+        self._store_down_until = 0.0
+        self._warned_at = -math.inf
+
+    def check(self, checks: Sequence[tuple[str, str, str]]) -> None:
+        """Count one request against each (rule, kind, value) in turn; the first rule over its limit
+        refuses it (later rules are not counted)."""
+        if not self.enabled or time.monotonic() < self._store_down_until:
+            return
+        strategy = self.strategy
+        try:
+            for rule_name, kind, value in checks:
+                rule = self.rules[rule_name]
+                key = identity_key(self.secret, kind, value)
+                for item in rule.limits:
+                    if not strategy.hit(item, rule.name, key):
+                        reset = strategy.get_window_stats(item, rule.name, key).reset_time
+                        raise TooManyRequests(rule, item, max(1, math.ceil(reset - time.time())))
+        except StorageError as error:
+            self._store_unreachable(error)
+
+    def _store_unreachable(self, error: StorageError) -> None:
+        now = time.monotonic()
+        self._store_down_until = now + STORE_RETRY_SECONDS
+        if now - self._warned_at >= WARN_EVERY_SECONDS:
+            self._warned_at = now
+            # The error's class only: its text may name the store's URL (with a password).
+            log.warning(
+                "rate limits not applied: their store cannot be reached (%s); requests are served "
+                "unlimited and the store is tried again every %s s",
+                type(error.storage_error).__name__,
+                STORE_RETRY_SECONDS,
+            )
+
+    def clear(self, rule_name: str, kind: str, value: str) -> None:
+        """Forget what was counted for one identity (tests, or staff lifting a block by hand)."""
+        rule = self.rules[rule_name]
+        for item in rule.limits:
+            self.strategy.clear(item, rule.name, identity_key(self.secret, kind, value))
+
+
+def limit_settings(settings: BaseServiceSettings) -> RateLimitSettings:
+    """The service's settings when they carry the limits, else the limits read from the environment."""
+    return settings if isinstance(settings, RateLimitSettings) else RateLimitSettings()
 
 
 def install_limits(app: FastAPI, settings: BaseServiceSettings) -> None:
     """Install the body-size bound and the rate limiter's store on `app`."""
+    limits_ = limit_settings(settings)
+    app.state.rate_limiter = Limiter(
+        limits_, limits_.rate_limit_storage_url or settings.redis_url, settings.admin_api_key
+    )
+    # Starlette's own limit (FastAPI's `max_body_size`): refused on Content-Length before reading, and
+    # on the bytes of a streamed (chunked) body as they arrive.
+    app.max_body_size = limits_.max_body_bytes
+    too_large = (
+        f"the request body is larger than {limits_.max_body_bytes} bytes, the most this API accepts (MAX_BODY_BYTES)"
+    )
+
+    async def _too_large(_request: Request, _error: Exception) -> JSONResponse:
+        return JSONResponse(status_code=413, content={"detail": too_large})
+
+    app.add_exception_handler(413, _too_large)
+
+
+# --- who is asking ---------------------------------------------------------------------------------
+
+
+def is_verified_staff(request: Request) -> bool:
+    """A verified staff or machine credential: the machine key (X-API-Key) or a valid staff bearer token.
+    A header that does not verify counts as a client (else any made-up header would escape the limits)."""
+    state = request.app.state
+    api_key = request.headers.get("x-api-key")
+    check = getattr(state, "staff_check", None)  # shared.staff's, set by install_common
+    if check is None:
+        expected: str = getattr(state, "staff_key", "")
+        return bool(api_key and expected) and hmac.compare_digest(str(api_key).encode(), expected.encode())
+    if check.is_machine_key(api_key):
+        return True
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return False
+    from shared.staff import InvalidToken, verify_token  # imported here until shared.staff is committed
+
+    try:
+        verify_token(token.strip(), check.token_secret, check.clock.now())
+    except InvalidToken:
+        return False
+    return True
+
+
+def _limiter(request: Request) -> Limiter | None:
+    limiter: Limiter | None = getattr(request.app.state, "rate_limiter", None)
+    return limiter if limiter is not None and limiter.enabled else None
+
+
+async def _json_field(request: Request, *path: str) -> object:
+    """A field of the JSON body (already read by FastAPI), or None; a body that is not JSON is the
+    route's validation's to refuse."""
+    try:
+        found: object = await request.json()
+    except (ValueError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    for part in path:
+        found = found.get(part) if isinstance(found, dict) else None
+    return found
+
+
+async def _count(request: Request, checks: Sequence[tuple[str, str, str]]) -> None:
+    limiter = _limiter(request)
+    if limiter is not None and checks:
+        await run_in_threadpool(limiter.check, checks)  # Redis is blocking I/O: off the event loop
+
+
+# --- the dependencies routes declare ---------------------------------------------------------------
+
+
+async def limit_booking_creation(request: Request) -> None:
+    """POST /bookings: per client address and per client email (staff exempt)."""
+    if _limiter(request) is None or is_verified_staff(request):
+        return
+    checks = [("bookings-per-address", "address", client_address(request))]
+    if email := normalised_email(await _json_field(request, "client", "email")):
+        checks.append(("bookings-per-email", "email", email))
+    await _count(request, checks)
+
+
+async def limit_availability(request: Request) -> None:
+    """GET /availability: per client address (staff exempt)."""
+    if _limiter(request) is None or is_verified_staff(request):
+        return
+    await _count(request, [("availability-per-address", "address", client_address(request))])
+
+
+async def limit_booking_changes(request: Request) -> None:
+    """A client's reschedule, cancel or new answers: per booking as one token holder changes it, so a
+    stranger who knows a booking id (but not its token) cannot use up its client's budget (staff exempt)."""
+    if _limiter(request) is None or is_verified_staff(request):
+        return
+    booking = str(request.path_params.get("booking_id", ""))
+    token = request.headers.get("x-booking-token", "")
+    await _count(request, [("booking-changes", "booking", f"{booking}\0{token}")])
+
+
+async def limit_sign_in(request: Request) -> None:
+    """POST /staff/sessions: per address and per email tried (nobody exempt: nobody is signed in yet)."""
+    if _limiter(request) is None:
+        return
+    checks = [("sign-in-per-address", "address", client_address(request))]
+    if email := normalised_email(await _json_field(request, "email")):
+        checks.append(("sign-in-per-email", "email", email))
+    await _count(request, checks)
+
+
+LimitBookingCreation = Depends(limit_booking_creation)
+LimitAvailability = Depends(limit_availability)
+LimitBookingChanges = Depends(limit_booking_changes)
+LimitSignIn = Depends(limit_sign_in)
