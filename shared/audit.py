@@ -10,13 +10,12 @@ the instant (the service's clock), the client's address as the API sees it and t
 Never the answers, never a client's name, email or phone: the target is an id, nothing more.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+# No `from __future__ import annotations`: FastAPI reads the annotations of the route made in audit_router.
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy import (
     DDL,
     BigInteger,
@@ -34,6 +33,11 @@ from sqlalchemy.orm import Session
 
 from shared.db import UtcDateTime
 from shared.observability import correlation_id
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from shared.staff import Staff
 
 TABLE = "audit_record"
 APPEND_ONLY_MESSAGE = "the audit trail is append-only"
@@ -69,15 +73,6 @@ def _statements(dialect: str, create: bool) -> list[str]:
     raise RuntimeError(f"no append-only triggers written for {dialect}")
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acted, as the audit trail records it (see shared.staff.Staff.actor)."""
-
-    id: str  # an account id, or "machine" for the X-API-Key
-    role: str  # admin, front_desk, therapist, or machine
-    address: str | None  # the client's address as this API sees it (behind a proxy: the proxy's)
-
-
 class AuditTrail:
     """The audit table of one service's database, and what is done with it."""
 
@@ -101,16 +96,18 @@ class AuditTrail:
             for statement in _statements(dialect, create=True):
                 event.listen(self.table, "after_create", DDL(statement).execute_if(dialect=dialect))
 
-    def record(self, session: Session, actor: Actor, action: str, target: str, at: datetime) -> None:
-        """Add one row in the caller's transaction: it exists only if that transaction commits."""
+    def record(self, session: Session, who: "Staff", action: str, target: str, at: datetime) -> None:
+        """Add one row in the caller's transaction: it exists only if that transaction commits.
+
+        `target` is an id (a booking's, an account's, a catalog entry's code), never personal data."""
         session.execute(
             insert(self.table).values(
                 at=at,
-                actor=actor.id,
-                role=actor.role,
+                actor=who.id,
+                role=who.role,
                 action=action,
-                target=target,
-                client_address=(actor.address or None) and actor.address[:64],
+                target=target[:100],
+                client_address=who.address[:64] if who.address else None,
                 correlation_id=correlation_id.get() or "-",
             )
         )
@@ -125,6 +122,42 @@ class AuditTrail:
         if target is not None:
             query = query.where(self.table.c.target == target)
         return [dict(row._mapping) for row in session.execute(query)]
+
+
+class AuditRecordPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    target: str
+    client_address: str | None
+    correlation_id: str
+
+
+def audit_router(trail: AuditTrail) -> "APIRouter":
+    """GET /audit for admins: the service's trail, newest first, a page at a time."""
+    # Imported here: workers and migrations use the table without loading the HTTP side.
+    from fastapi import APIRouter, Query
+
+    from shared.http import ReadSessionDep
+    from shared.staff import AdminDep
+
+    router = APIRouter()
+
+    @router.get("/audit", response_model=list[AuditRecordPublic], tags=["audit"])
+    def read_audit(  # one parameter per query parameter, as FastAPI documents them
+        session: ReadSessionDep,
+        _admin: AdminDep,
+        limit: Annotated[int, Query(ge=1, le=500, description="at most this many rows")] = 100,
+        offset: Annotated[int, Query(ge=0, le=10_000_000, description="skip this many newer rows")] = 0,
+        actor: Annotated[str | None, Query(max_length=36, description="an account id, or machine")] = None,
+        target: Annotated[str | None, Query(max_length=100, description="a booking id, account id or code")] = None,
+    ) -> list[AuditRecordPublic]:
+        """Admin: who did what to which record, when and from where (never answers or client data)."""
+        return [AuditRecordPublic(**row) for row in trail.page(session, limit, offset, actor, target)]
+
+    return router
 
 
 # For migrations (published revisions call these: never change what one does).

@@ -1,13 +1,12 @@
-"""HTTP plumbing every service's API uses, declared once: sessions, the staff key check, domain errors
+"""HTTP plumbing every service's API uses, declared once: sessions, the staff check, domain errors
 mapped to status codes, correlation ids, validation errors, health.
 
-A service's `create_app` calls `install_common(app, database, settings, errors)`; its routes then take
-`SessionDep` / `ReadSessionDep` and declare `dependencies=[StaffOnly]`, which find the service's
-database and key on `app.state`."""
+A service's `create_app` calls `install_common(app, database, settings, errors, clock)`; its routes then
+take `SessionDep` / `ReadSessionDep` and `shared.staff.StaffDep` (or `AdminDep`), which find the
+service's database and staff check on `app.state`."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 import uuid
@@ -17,43 +16,25 @@ from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.clock import Clock, system_clock
 from shared.db import Database
 from shared.observability import correlation_id, observe_http
 from shared.openapi import describe_answers
 from shared.rate_limits import install_limits
 from shared.settings import BaseServiceSettings
+from shared.staff import StaffCheck
 
 access_log = logging.getLogger("clinic.access")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The clinic's staff key")
-
-
-def is_staff_key(given: str | None, expected: str) -> bool:
-    """Constant-time comparison, so response times do not reveal the key."""
-    return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
-
-
-def is_staff(request: Request, api_key: str | None) -> bool:
-    """Whether `api_key` is this service's staff key."""
-    return is_staff_key(api_key, request.app.state.staff_key)
-
-
-def _staff_only(request: Request, api_key: str | None = Depends(_api_key_header)) -> None:
-    if not is_staff(request, api_key):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key header is required")
-
-
-StaffOnly = Depends(_staff_only)
 WRITE_TURNS = 8  # PostgreSQL: write transactions at once per API process (below its pool of 10)
 
 
@@ -108,7 +89,7 @@ ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 
 
 # What a browser page may send and read across origins.
-CORS_HEADERS = ["Content-Type", "X-API-Key", "X-Booking-Token", "Idempotency-Key", "X-Correlation-ID"]
+CORS_HEADERS = ["Content-Type", "Authorization", "X-API-Key", "X-Booking-Token", "Idempotency-Key", "X-Correlation-ID"]
 CORS_EXPOSED = ["X-Correlation-ID", "Idempotent-Replayed", "Retry-After", "Location"]
 
 
@@ -117,13 +98,21 @@ def install_common(
     database: Database,
     settings: BaseServiceSettings,
     errors: Mapping[type[Exception], int] | None = None,
+    clock: Clock = system_clock,
 ) -> None:
-    """The service's database and staff key for the dependencies above; each domain error class in
+    """The service's database, and its staff check (machine key, token secret, `clock` for token
+    lifetimes) for shared.staff's dependencies; each domain error class in
     `errors` answered with its status code and the error's message; correlation ids in and out
     (X-Correlation-ID), each request's latency observed and an access line logged; validation errors
     that say which field is wrong; a /health endpoint; CORS for the origins in CORS_ORIGINS (no other
     origin gets CORS headers)."""
-    app.state.database, app.state.staff_key = database, settings.admin_api_key
+    app.state.database = database
+    app.state.staff_check = StaffCheck(
+        machine_key=settings.admin_api_key,
+        token_secret=settings.staff_token_secret.get_secret_value(),
+        token_minutes=settings.staff_token_minutes,
+        clock=clock,
+    )
 
     def _domain_error(_request: Request, error: Exception) -> JSONResponse:
         code = next(code for kind, code in (errors or {}).items() if isinstance(error, kind))

@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_API_KEY = "dev-admin-key"
+# Signs staff sign-in tokens in development only; refused under any other APP_ENV.
+DEVELOPMENT_TOKEN_SECRET = "dev-staff-token-secret-not-for-production"
 
 
 class ObservabilitySettings(BaseSettings):
@@ -42,12 +44,22 @@ class BaseServiceSettings(ObservabilitySettings):
     cors_origins: str = Field("", alias="CORS_ORIGINS")
     # Signs the self-service links in client emails (shared.links); booking and notifications need the same.
     manage_link_secret: SecretStr = Field(SecretStr(""), alias="MANAGE_LINK_SECRET")
+    # Signs staff sign-in tokens (JWT, HS256): the catalog issues them, all three APIs check them.
+    staff_token_secret: SecretStr = Field(SecretStr(DEVELOPMENT_TOKEN_SECRET), alias="STAFF_TOKEN_SECRET")
+    # How long a staff token is good for; the desk page refreshes it while open.
+    staff_token_minutes: int = Field(15, alias="STAFF_TOKEN_MINUTES", ge=1, le=24 * 60)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> BaseServiceSettings:
         ZoneInfo(self.clinic_timezone)  # raises for an unknown zone, at start rather than at the first booking
         if self.app_env != "development" and self.admin_api_key == DEVELOPMENT_API_KEY:
             raise ValueError("ADMIN_API_KEY must be set to a secret outside development (APP_ENV)")
+        if self.app_env != "development":
+            secret = self.staff_token_secret.get_secret_value()
+            if secret == DEVELOPMENT_TOKEN_SECRET:
+                raise ValueError("STAFF_TOKEN_SECRET must be set to a secret outside development (APP_ENV)")
+            if len(secret) < 32:  # HS256 wants a key at least as long as its 256-bit hash
+                raise ValueError("STAFF_TOKEN_SECRET must be at least 32 characters")
         return self
 
     @property

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from services.catalog.adapters.accounts import Passwords
 from services.catalog.adapters.repository import SqlRepository
 from services.catalog.config import CatalogSettings
 from shared.clock import Clock, system_clock
@@ -18,6 +19,7 @@ class Wiring:
     settings: CatalogSettings
     database: Database
     clock: Clock
+    passwords: Passwords = field(default_factory=Passwords)
 
     def repository(self, session: Session) -> SqlRepository:
         return SqlRepository(session, self.clock)

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Header, Query, Request, Response, status
 
-from services.booking.adapters.orm import outbox
+from services.booking.adapters.orm import audit, outbox
 from services.booking.adapters.repository import AbstractRepository, SqlRepository
 from services.booking.bootstrap import Wiring, bootstrap
 from services.booking.domain.calendar import local_today
@@ -46,16 +46,16 @@ from services.booking.service_layer import availability as availability_
 from services.booking.service_layer import changes, front_desk, gauges, intake
 from services.booking.service_layer.calendar_file import calendar_file
 from services.booking.service_layer.catalog_copy import booked_rules, display_names, location_rules
+from shared.audit import audit_router
 from shared.http import (
     ReadSessionDep,
     SessionDep,
-    StaffOnly,
     correlation_id,
     in_write_turn,
     install_common,
-    is_staff,
 )
 from shared.ops_endpoints import install_ops
+from shared.staff import MaybeStaffDep, Staff, StaffDep
 
 LocalDate = Annotated[
     date, Query(alias="date", ge=date(2000, 1, 1), le=date(2099, 12, 31), description="local date, YYYY-MM-DD")
@@ -82,6 +82,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
         wiring.database,
         wiring.settings,
         errors={InvalidRequest: 422, NotFound: 404, IllegalTransition: 409, SlotUnavailable: 409, LinkExpired: 410},
+        clock=wiring.clock,
     )
     install_ops(
         app,
@@ -92,6 +93,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
         lambda session: gauges.gauges(SqlRepository(session, wiring.clock), wiring.clock.now()),
     )
     app.include_router(router)
+    app.include_router(audit_router(audit))
     return app
 
 
@@ -114,23 +116,42 @@ ReadRepository = Annotated[AbstractRepository, Depends(_read_repository)]
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks about a booking: its token, or staff (the key checked)."""
+    """Who asks about a booking: its token, or staff (a staff token or the machine key, checked)."""
 
     token: str | None
-    staff: bool
+    staff: Staff | None
 
 
 def _caller(
-    request: Request,
+    staff: MaybeStaffDep,
     x_booking_token: Annotated[
         str | None, Header(description="the token from POST /bookings, or the one in the email's link")
     ] = None,
-    x_api_key: Annotated[str | None, Header(description="staff key, instead of the token")] = None,
 ) -> Caller:
-    return Caller(token=x_booking_token, staff=is_staff(request, x_api_key))
+    return Caller(token=x_booking_token, staff=staff)
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def _audit(session: SessionDep, wiring: Wiring, who: Staff | None, action: str, target: str) -> None:
+    """Record a staff action in the transaction of the change (clients acting with their token are not staff)."""
+    if who is not None:
+        audit.record(session, who, action, target, wiring.clock.now())
+
+
+def _may_change(staff: Staff, booking: Booking) -> None:
+    """Cancel, reschedule, close, change answers: front desk at the booking's location, and admins. A
+    booking elsewhere is a 403, not a 404: staff ids come from the clinic's own pages, and saying why
+    helps the desk more than hiding that a booking exists."""
+    staff.require_role("front_desk")
+    staff.require_location(booking.location)
+
+
+def _may_see(staff: Staff, booking: Booking) -> None:
+    """Read, read answers, approve or decline: front desk at its locations, a therapist their own visits."""
+    missing = "only your own visits" if staff.role == "therapist" else f"location {booking.location!r}"
+    staff.require(staff.sees_booking(booking.location, booking.therapist), missing)
 
 
 async def relay_now(wiring: Wiring) -> None:
@@ -235,12 +256,20 @@ def _accepted(booking: Booking, token: str) -> BookingAccepted:
     return BookingAccepted(id=booking.id, status=booking.status, token=token, links={"self": f"/bookings/{booking.id}"})
 
 
-def _authorised(  # five inputs: the booking asked for, who asks, and what checks them
-    repository: AbstractRepository, booking_id: str, caller: Caller, wiring: Wiring, lock: bool = False
+def _authorised(  # six inputs: the booking asked for, who asks, and what checks them
+    repository: AbstractRepository,
+    booking_id: str,
+    caller: Caller,
+    wiring: Wiring,
+    lock: bool = False,
+    change: bool = False,
 ) -> Booking:
-    """The booking, for its token, its email link's token or the staff key; `lock` to change it."""
-    if caller.staff:
-        return changes.get_booking(repository, booking_id, None, lock)
+    """The booking, for its token, its email link's token or staff with the right to it (`change`: to
+    change it, else to read it); `lock` to change it."""
+    if caller.staff is not None:
+        booking = changes.get_booking(repository, booking_id, None, lock)
+        (_may_change if change else _may_see)(caller.staff, booking)
+        return booking
     if not caller.token:
         raise NotFound("this booking needs its token in the X-Booking-Token header")
     access = changes.LinkAccess(wiring.settings.manage_link_secret.get_secret_value(), wiring.clock.now())
@@ -249,13 +278,15 @@ def _authorised(  # five inputs: the booking asked for, who asks, and what check
 
 @router.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
 def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> BookingPublic:
-    return _public(repository, _authorised(repository, booking_id, caller, wiring), wiring, client=not caller.staff)
+    booking = _authorised(repository, booking_id, caller, wiring)
+    return _public(repository, booking, wiring, client=caller.staff is None)
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
-def cancel_booking(  # six parameters: FastAPI fills each from one part of the request
+def cancel_booking(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: str,
     repository: Repository,
+    session: SessionDep,
     wiring: WiringDep,
     background: BackgroundTasks,
     caller: CallerDep,
@@ -264,27 +295,30 @@ def cancel_booking(  # six parameters: FastAPI fills each from one part of the r
     """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
     as late) or with the staff key (cancelled by the clinic, optionally with `{"reason": ...}` told to
     the client). 409 when it can no longer be cancelled."""
-    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True, change=True)
     reason = body.reason if body else None
-    changes.cancel(repository, booking, wiring.clock.now(), _policy(wiring), caller.staff, reason)
+    changes.cancel(repository, booking, wiring.clock.now(), _policy(wiring), caller.staff is not None, reason)
+    _audit(session, wiring, caller.staff, "booking.cancel", booking.id)
     background.add_task(relay_now, wiring)
-    return _public(repository, booking, wiring, client=not caller.staff)
+    return _public(repository, booking, wiring, client=caller.staff is None)
 
 
 @router.post("/bookings/{booking_id}/reschedule", response_model=BookingPublic, tags=["bookings"])
-def reschedule_booking(  # six parameters: FastAPI fills each from one part of the request
+def reschedule_booking(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: str,
     body: RescheduleRequest,
     repository: Repository,
+    session: SessionDep,
     wiring: WiringDep,
     background: BackgroundTasks,
     caller: CallerDep,
 ) -> BookingPublic:
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
-    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True, change=True)
     changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now())
+    _audit(session, wiring, caller.staff, "booking.reschedule", booking.id)
     background.add_task(relay_now, wiring)
-    return _public(repository, booking, wiring, client=not caller.staff)
+    return _public(repository, booking, wiring, client=caller.staff is None)
 
 
 @router.get(
@@ -306,40 +340,52 @@ def booking_calendar(booking_id: str, repository: ReadRepository, wiring: Wiring
 
 
 @router.get("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
-def read_answers(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> AnswersPublic:
-    """The intake answers, for the booking's token or staff only; 404 once they are erased."""
+def read_answers(
+    booking_id: str, repository: Repository, session: SessionDep, wiring: WiringDep, caller: CallerDep
+) -> AnswersPublic:
+    """The intake answers, for the booking's token or staff only; 404 once they are erased. A staff
+    read is recorded in the audit trail (a write transaction, committed before the answers go out)."""
     booking = _authorised(repository, booking_id, caller, wiring)
     screening = repository.answers(booking.id)
     if screening is None:
         raise NotFound("no intake answers are kept for this booking")
+    _audit(session, wiring, caller.staff, "answers.read", booking.id)
     return _answers(booking, screening)
 
 
 @router.put("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
-def update_answers(  # six parameters: FastAPI fills each from one part of the request
+def update_answers(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: str,
     body: AnswersUpdate,
     repository: Repository,
+    session: SessionDep,
     wiring: WiringDep,
     background: BackgroundTasks,
     caller: CallerDep,
 ) -> AnswersPublic:
     """Answer again until the visit: `refer` is a 422 with advice and changes nothing; `review` puts a
     confirmed booking back into review and tells the therapist."""
-    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True, change=True)
     screening = intake.give_answers(repository, booking, body.answers, wiring.clock.now(), wiring.rules)
+    _audit(session, wiring, caller.staff, "answers.update", booking.id)
     background.add_task(relay_now, wiring)
     return _answers(booking, screening)
 
 
 @router.delete("/bookings/{booking_id}/answers", status_code=status.HTTP_204_NO_CONTENT, tags=["intake"])
-def erase_answers(
-    booking_id: str, repository: Repository, wiring: WiringDep, background: BackgroundTasks, caller: CallerDep
+def erase_answers(  # six parameters: FastAPI fills each from one part of the request
+    booking_id: str,
+    repository: Repository,
+    session: SessionDep,
+    wiring: WiringDep,
+    background: BackgroundTasks,
+    caller: CallerDep,
 ) -> None:
     """Erase the intake answers now (they go anyway BOOKING_ANSWERS_RETENTION_DAYS after the visit)."""
-    booking = _authorised(repository, booking_id, caller, wiring, lock=True)
+    booking = _authorised(repository, booking_id, caller, wiring, lock=True, change=True)
     if not intake.erase(repository, booking):
         raise NotFound("no intake answers are kept for this booking")
+    _audit(session, wiring, caller.staff, "answers.erase", booking.id)
     background.add_task(relay_now, wiring)
 
 
@@ -359,84 +405,132 @@ class Review(BookingPublic):
     answers: AnswersPublic | None
 
 
-@router.get("/reviews", response_model=list[Review], tags=["staff"], dependencies=[StaffOnly])
-def review_queue(
-    repository: ReadRepository,
+@router.get("/reviews", response_model=list[Review], tags=["staff"])
+def review_queue(  # five parameters: FastAPI fills each from one part of the request
+    repository: Repository,
+    session: SessionDep,
     wiring: WiringDep,
+    staff: StaffDep,
     location: Annotated[str | None, Query(max_length=64, description="only this location")] = None,
 ) -> list[Review]:
-    """Staff: bookings waiting for a therapist's look at their intake answers, soonest first."""
-    return [
-        Review(
-            **_public(repository, b, wiring).model_dump(),
-            client_name=b.client.name,
-            answers=_answers(b, found) if (found := repository.answers(b.id)) else None,
+    """Staff: bookings waiting for a therapist's look at their intake answers, soonest first: those
+    the caller may see (front desk: its locations; a therapist: their own visits). Each one shown
+    with answers is a read of them, recorded in the audit trail."""
+    if location is not None and staff.role != "therapist":
+        staff.require_location(location)
+    reviews = []
+    for b in repository.in_review(location):
+        if not staff.sees_booking(b.location, b.therapist):
+            continue
+        found = repository.answers(b.id)
+        if found is not None:
+            _audit(session, wiring, staff, "answers.read", b.id)
+        reviews.append(
+            Review(
+                **_public(repository, b, wiring).model_dump(),
+                client_name=b.client.name,
+                answers=_answers(b, found) if found else None,
+            )
         )
-        for b in repository.in_review(location)
-    ]
+    return reviews
 
 
-@router.post("/bookings/{booking_id}/approve", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
-def approve_booking(
-    booking_id: str, repository: Repository, wiring: WiringDep, background: BackgroundTasks
+@router.post("/bookings/{booking_id}/approve", response_model=BookingPublic, tags=["staff"])
+def approve_booking(  # six parameters: FastAPI fills each from one part of the request
+    booking_id: str,
+    repository: Repository,
+    session: SessionDep,
+    wiring: WiringDep,
+    background: BackgroundTasks,
+    staff: StaffDep,
 ) -> BookingPublic:
     """Staff: the answers were looked at; confirm the booking (the client gets their confirmation)."""
     booking = changes.get_booking(repository, booking_id, None, lock=True)
+    _may_see(staff, booking)
     intake.approve(repository, booking, wiring.rules)
+    _audit(session, wiring, staff, "booking.approve", booking.id)
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring)
 
 
-@router.post("/bookings/{booking_id}/decline", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
-def decline_booking(  # five parameters: FastAPI fills each from one part of the request
-    booking_id: str, body: DeclineRequest, repository: Repository, wiring: WiringDep, background: BackgroundTasks
+@router.post("/bookings/{booking_id}/decline", response_model=BookingPublic, tags=["staff"])
+def decline_booking(  # seven parameters: FastAPI fills each from one part of the request
+    booking_id: str,
+    body: DeclineRequest,
+    repository: Repository,
+    session: SessionDep,
+    wiring: WiringDep,
+    background: BackgroundTasks,
+    staff: StaffDep,
 ) -> BookingPublic:
     """Staff: not this treatment for this client. Everything is released; the client is told `reason`
     and offered the questionnaire's alternative at free times."""
     booking = changes.get_booking(repository, booking_id, None, lock=True)
+    _may_see(staff, booking)
     intake.decline(repository, booking, body.reason, wiring.rules)
+    _audit(session, wiring, staff, "booking.decline", booking.id)
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring)
 
 
-@router.post("/bookings/{booking_id}/{outcome}", response_model=BookingPublic, tags=["staff"], dependencies=[StaffOnly])
-def close_booking(
+@router.post("/bookings/{booking_id}/{outcome}", response_model=BookingPublic, tags=["staff"])
+def close_booking(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: str,
     outcome: Literal["completed", "no-show"],
     repository: Repository,
+    session: SessionDep,
     wiring: WiringDep,
     background: BackgroundTasks,
+    staff: StaffDep,
 ) -> BookingPublic:
     """Staff: record that the visit happened (`completed`) or the client did not come (`no-show`)."""
     booking = changes.get_booking(repository, booking_id, None, lock=True)
+    _may_change(staff, booking)
     changes.close(repository, booking, outcome.replace("-", "_"), wiring.clock.now())
+    _audit(session, wiring, staff, f"booking.{outcome.replace('-', '_')}", booking.id)
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring)
 
 
-@router.get("/schedule/{kind}/{code}", response_model=DaySchedule, tags=["staff"], dependencies=[StaffOnly])
-def day_schedule(
+@router.get("/schedule/{kind}/{code}", response_model=DaySchedule, tags=["staff"])
+def day_schedule(  # five parameters: FastAPI fills each from one part of the request
     kind: Literal["therapist", "room", "cupping_kit"],
     code: str,
     repository: ReadRepository,
     wiring: WiringDep,
+    staff: StaffDep,
     date_: LocalDate,
 ) -> DaySchedule:
-    """Staff: a therapist's, a room's or a cupping kit's day."""
+    """Staff: a therapist's, a room's or a cupping kit's day: a therapist only their own; front desk
+    sees the bookings at its locations."""
+    if staff.role == "therapist":
+        staff.require(kind == "therapist" and code == staff.therapist, "only your own schedule")
     bookings = changes.resource_day(repository, kind, code, date_, wiring.rules)
-    public = [_public(repository, b, wiring) for b in bookings]
+    public = [_public(repository, b, wiring) for b in bookings if staff.sees_booking(b.location, b.therapist)]
     return DaySchedule(kind=kind, code=code, date=date_, bookings=public)
 
 
-@router.get("/day", response_model=DayView, tags=["staff"], dependencies=[StaffOnly])
+@router.get("/day", response_model=DayView, tags=["staff"])
 def location_day(
     repository: ReadRepository,
     wiring: WiringDep,
+    staff: StaffDep,
     date_: OptionalLocalDate = None,
-    location: Annotated[str | None, Query(max_length=64, description="omit when the clinic has one location")] = None,
+    location: Annotated[
+        str | None,
+        Query(max_length=64, description="omit when the clinic has one location (front desk: its first location)"),
+    ] = None,
 ) -> DayView:
-    """Staff: one location's day: every therapist working there, every room and kit, their bookings
-    (not cancelled, declined or rejected) and how full each is. Minutes are real minutes."""
+    """Staff (front desk at the location, admins): one location's day: every therapist working there,
+    every room and kit, their bookings (not cancelled, declined or rejected) and how full each is.
+    Minutes are real minutes."""
+    staff.require_role("front_desk")
+    if location is None and not staff.everywhere and staff.locations:
+        location = staff.locations[0]  # the desk's own; never a day it may not see
+    if location is not None:
+        staff.require_location(location)
+    elif not staff.everywhere:
+        staff.require(False, "your account acts at no location")
     view = front_desk.location_day(repository, location, date_, wiring.rules, wiring.clock.now())
     tz = view.tz
     return DayView(

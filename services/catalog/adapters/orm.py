@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text
 
+from shared.audit import AuditTrail
 from shared.clock import system_clock
 from shared.db import UtcDateTime, new_metadata
 from shared.outbox import Outbox
 
 metadata = new_metadata()
 outbox = Outbox(metadata)
+audit = AuditTrail(metadata)  # staff changes to the catalog and to accounts
 
 treatment = Table(
     "treatment",
@@ -88,4 +90,20 @@ location = Table(
     Column("max_advance_days", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False, default=system_clock.now),
+)
+
+# Staff accounts: the email is stored lower-case, so the unique key is case-insensitive.
+account = Table(
+    "account",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("locations", JSON, nullable=False),
+    Column("therapist", String(64), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("password_hash", String(255), nullable=False),  # Argon2id, never returned or logged
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )

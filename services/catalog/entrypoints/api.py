@@ -8,13 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
-from services.catalog.adapters.orm import outbox
+from services.catalog.adapters.orm import audit, outbox
 from services.catalog.adapters.repository import SqlRepository
 from services.catalog.bootstrap import Wiring, bootstrap
+from services.catalog.domain.accounts import AccountConflict
 from services.catalog.domain.errors import CatalogError, UnknownEntry
 from services.catalog.domain.indications import AREAS, COMPLAINTS, Vocabulary
 from services.catalog.domain.model import Location, Price, Resource, Therapist, TimeOff, Treatment, WeeklyHours
 from services.catalog.domain.questionnaire import Questionnaire, questions_from
+from services.catalog.entrypoints import staff as staff_routes
 from services.catalog.entrypoints.schemas import (
     FitPublic,
     GuidanceCreate,
@@ -37,8 +39,10 @@ from services.catalog.entrypoints.schemas import (
     VocabularyPublic,
 )
 from services.catalog.service_layer import entries, guidance, therapists
-from shared.http import ReadSessionDep, SessionDep, StaffOnly, correlation_id, install_common
+from shared.audit import audit_router
+from shared.http import ReadSessionDep, SessionDep, correlation_id, install_common
 from shared.ops_endpoints import install_ops
+from shared.staff import AdminDep, Staff, StaffDep
 
 
 def _repository(request: Request, session: SessionDep) -> SqlRepository:
@@ -52,6 +56,19 @@ def _read_repository(request: Request, session: ReadSessionDep) -> SqlRepository
 Repository = Annotated[SqlRepository, Depends(_repository)]
 ReadRepository = Annotated[SqlRepository, Depends(_read_repository)]
 router = APIRouter()
+
+
+def _audit(request: Request, session: SessionDep, who: Staff, action: str, target: str) -> None:
+    """Record a catalog change in its own transaction (before the response, with the change)."""
+    audit.record(session, who, action, target, request.app.state.wiring.clock.now())
+
+
+def _front_desk(staff: StaffDep) -> Staff:
+    staff.require_role("front_desk")
+    return staff
+
+
+FrontDeskDep = Annotated[Staff, Depends(_front_desk)]
 
 
 def _time_off(away: TimeOffCreate) -> TimeOff:
@@ -83,12 +100,15 @@ def therapists_for_treatment(
     return [TherapistChoicePublic(**asdict(choice)) for choice in therapists.therapists_for(repo, slug, location)]
 
 
-@router.put("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"], dependencies=[StaffOnly])
-def put_treatment(slug: str, body: TreatmentCreate, repo: Repository) -> TreatmentPublic:
+@router.put("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"])
+def put_treatment(  # five parameters: FastAPI fills each from one part of the request
+    slug: str, body: TreatmentCreate, repo: Repository, request: Request, admin: AdminDep
+) -> TreatmentPublic:
     values = body.model_dump()
     values["price"] = Price(**values["price"]) if values["price"] else None
     treatment = Treatment(slug=slug, **values)
     revision = entries.save_entry(repo, treatment, correlation_id.get())
+    _audit(request, repo.session, admin, "treatment.put", slug)
     return TreatmentPublic(**asdict(treatment), revision=revision)
 
 
@@ -137,51 +157,67 @@ def get_questionnaire(treatment: str, repo: ReadRepository) -> QuestionnairePubl
     return QuestionnairePublic(**asdict(questionnaire), revision=revision)
 
 
-@router.put(
-    "/questionnaires/{treatment}", response_model=QuestionnairePublic, tags=["questionnaires"], dependencies=[StaffOnly]
-)
-def put_questionnaire(treatment: str, body: QuestionnaireCreate, repo: Repository) -> QuestionnairePublic:
+@router.put("/questionnaires/{treatment}", response_model=QuestionnairePublic, tags=["questionnaires"])
+def put_questionnaire(  # five parameters: FastAPI fills each from one part of the request
+    treatment: str, body: QuestionnaireCreate, repo: Repository, request: Request, admin: AdminDep
+) -> QuestionnairePublic:
     """Set a treatment's intake questions; the revision it answers with is the version bookings record."""
     values = body.model_dump()
     values["questions"] = questions_from(values["questions"])
     questionnaire = Questionnaire(treatment=treatment, **values)
     revision = entries.save_entry(repo, questionnaire, correlation_id.get())
+    _audit(request, repo.session, admin, "questionnaire.put", treatment)
     return QuestionnairePublic(**asdict(questionnaire), revision=revision)
 
 
-@router.get("/resources", response_model=list[ResourcePublic], tags=["resources"], dependencies=[StaffOnly])
-def list_resources(repo: ReadRepository) -> list[ResourcePublic]:
+@router.get("/resources", response_model=list[ResourcePublic], tags=["resources"])
+def list_resources(repo: ReadRepository, _staff: StaffDep) -> list[ResourcePublic]:
+    """Staff (any role): every room and cupping kit."""
     return [ResourcePublic(**asdict(res), revision=r) for res, r in repo.resources()]
 
 
-@router.put("/resources/{code}", response_model=ResourcePublic, tags=["resources"], dependencies=[StaffOnly])
-def put_resource(code: str, body: ResourceCreate, repo: Repository) -> ResourcePublic:
+@router.put("/resources/{code}", response_model=ResourcePublic, tags=["resources"])
+def put_resource(  # five parameters: FastAPI fills each from one part of the request
+    code: str, body: ResourceCreate, repo: Repository, request: Request, admin: AdminDep
+) -> ResourcePublic:
     resource = Resource(code=code, **body.model_dump())
     revision = entries.save_entry(repo, resource, correlation_id.get())
+    _audit(request, repo.session, admin, "resource.put", code)
     return ResourcePublic(**asdict(resource), revision=revision)
 
 
-@router.get("/therapists", response_model=list[TherapistPublic], tags=["therapists"], dependencies=[StaffOnly])
-def list_therapists(repo: ReadRepository) -> list[TherapistPublic]:
+@router.get("/therapists", response_model=list[TherapistPublic], tags=["therapists"])
+def list_therapists(repo: ReadRepository, _staff: StaffDep) -> list[TherapistPublic]:
+    """Staff (any role): every therapist with hours, breaks and time off."""
     return [TherapistPublic(**asdict(t), revision=r) for t, r in repo.therapists()]
 
 
-@router.put("/therapists/{code}", response_model=TherapistPublic, tags=["therapists"], dependencies=[StaffOnly])
-def put_therapist(code: str, body: TherapistCreate, repo: Repository) -> TherapistPublic:
+@router.put("/therapists/{code}", response_model=TherapistPublic, tags=["therapists"])
+def put_therapist(  # five parameters: FastAPI fills each from one part of the request
+    code: str, body: TherapistCreate, repo: Repository, request: Request, admin: AdminDep
+) -> TherapistPublic:
     values = body.model_dump(exclude={"time_off"})
     for key in ("weekly_hours", "breaks"):
         values[key] = [WeeklyHours(**hours) for hours in values[key]]
     therapist = Therapist(code=code, time_off=[_time_off(away) for away in body.time_off], **values)
     revision = entries.save_entry(repo, therapist, correlation_id.get())
+    _audit(request, repo.session, admin, "therapist.put", code)
     return TherapistPublic(**asdict(therapist), revision=revision)
 
 
-@router.post(
-    "/therapists/{code}/time-off", response_model=TherapistPublic, tags=["therapists"], dependencies=[StaffOnly]
-)
-def add_time_off(code: str, body: TimeOffCreate, repo: Repository) -> TherapistPublic:
-    """Record days or part of a day off; the affected slots leave availability as soon as booking hears of it."""
+@router.post("/therapists/{code}/time-off", response_model=TherapistPublic, tags=["therapists"])
+def add_time_off(  # five parameters: FastAPI fills each from one part of the request
+    code: str, body: TimeOffCreate, repo: Repository, request: Request, staff: FrontDeskDep
+) -> TherapistPublic:
+    """Record days or part of a day off; the affected slots leave availability as soon as booking hears of it.
+    Admins, or the front desk at one of the therapist's locations."""
+    if not staff.everywhere:
+        found = repo.therapist(code)
+        if found is None:
+            raise UnknownEntry(f"no therapist {code!r}")
+        staff.require(any(staff.works_at(at) for at in found.locations), "a location this therapist works at")
     therapist, revision = entries.add_time_off(repo, code, _time_off(body), correlation_id.get())
+    _audit(request, repo.session, staff, "therapist.time_off", code)
     return TherapistPublic(**asdict(therapist), revision=revision)
 
 
@@ -190,19 +226,24 @@ def list_locations(repo: ReadRepository) -> list[LocationPublic]:
     return [LocationPublic(**asdict(loc), revision=r) for loc, r in repo.locations() if loc.active]
 
 
-@router.put("/locations/{code}", response_model=LocationPublic, tags=["locations"], dependencies=[StaffOnly])
-def put_location(code: str, body: LocationCreate, repo: Repository) -> LocationPublic:
+@router.put("/locations/{code}", response_model=LocationPublic, tags=["locations"])
+def put_location(  # five parameters: FastAPI fills each from one part of the request
+    code: str, body: LocationCreate, repo: Repository, request: Request, admin: AdminDep
+) -> LocationPublic:
     values = body.model_dump()
     values["opening_hours"] = [WeeklyHours(**hours) for hours in values["opening_hours"]]
     location = Location(code=code, **values)
     revision = entries.save_entry(repo, location, correlation_id.get())
+    _audit(request, repo.session, admin, "location.put", code)
     return LocationPublic(**asdict(location), revision=revision)
 
 
-@router.post("/resync", status_code=202, tags=["ops"], dependencies=[StaffOnly])
-def resync(repo: Repository) -> dict[str, int]:
-    """Announce every entry again, for consumers that lost their copy."""
-    return {"announced": entries.republish_everything(repo, correlation_id.get())}
+@router.post("/resync", status_code=202, tags=["ops"])
+def resync(repo: Repository, request: Request, admin: AdminDep) -> dict[str, int]:
+    """Admin: announce every entry again, for consumers that lost their copy."""
+    announced = entries.republish_everything(repo, correlation_id.get())
+    _audit(request, repo.session, admin, "catalog.resync", "*")
+    return {"announced": announced}
 
 
 def create_app(wiring: Wiring | None = None) -> FastAPI:
@@ -215,9 +256,17 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     )
     app.state.wiring = wiring
     # UnknownEntry first: it is a CatalogError too, but the answer is "not found", not "invalid".
-    install_common(app, wiring.database, wiring.settings, errors={UnknownEntry: 404, CatalogError: 422})
+    install_common(
+        app,
+        wiring.database,
+        wiring.settings,
+        errors={UnknownEntry: 404, AccountConflict: 409, CatalogError: 422},
+        clock=wiring.clock,
+    )
     install_ops(app, "catalog", wiring.database, outbox, lambda: wiring.settings.redis_url)
     app.include_router(router)
+    app.include_router(staff_routes.router)
+    app.include_router(audit_router(audit))
     return app
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text, UniqueConstraint, false
 
+from shared.audit import AuditTrail
 from shared.db import UtcDateTime, new_metadata
 from shared.outbox import Outbox
 
 metadata = new_metadata()
 outbox = Outbox(metadata)
+audit = AuditTrail(metadata)  # staff actions (resending a message)
 
 # The unique key is the exactly-once guarantee: a duplicate event cannot create a second message.
 delivery = Table(

@@ -7,18 +7,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from services.notifications.adapters.orm import outbox
+from services.notifications.adapters.orm import audit, outbox
 from services.notifications.adapters.repository import SqlRepository
 from services.notifications.bootstrap import Wiring, bootstrap
 from services.notifications.domain.exceptions import AlreadyGoingOut, UnknownBooking, UnknownDelivery
 from services.notifications.domain.messages import Kind
 from services.notifications.service_layer import staff
-from shared.http import ReadSessionDep, SessionDep, StaffOnly, install_common
+from shared.audit import audit_router
+from shared.http import ReadSessionDep, SessionDep, install_common
 from shared.ops_endpoints import install_ops
+from shared.staff import Staff, StaffDep
 
 ERRORS: dict[type[Exception], int] = {
     UnknownBooking: status.HTTP_404_NOT_FOUND,
@@ -59,7 +61,13 @@ def _wiring(request: Request) -> Wiring:
     return wiring
 
 
-router = APIRouter(dependencies=[StaffOnly])
+def _front_desk(staff: StaffDep) -> Staff:
+    """Deliveries, resending and previews are the front desk's (and admins'); therapists have none of it."""
+    staff.require_role("front_desk")
+    return staff
+
+
+router = APIRouter(dependencies=[Depends(_front_desk)])
 
 
 @router.get("/deliveries", response_model=list[DeliveryPublic], tags=["deliveries"])
@@ -79,10 +87,12 @@ def list_deliveries(
 
 @router.post("/deliveries/{delivery_id}/resend", response_model=DeliveryPublic, tags=["deliveries"])
 def resend_delivery(
-    delivery_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, request: Request
+    delivery_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, request: Request, who: StaffDep
 ) -> DeliveryPublic:
     """Send a message again (sent or failed ones); the scheduler's sweep sends it within seconds."""
-    requeued = staff.resend(SqlRepository(session), delivery_id, _wiring(request).clock)
+    clock = _wiring(request).clock
+    requeued = staff.resend(SqlRepository(session), delivery_id, clock)
+    audit.record(session, who, "delivery.resend", str(delivery_id), clock.now())
     return DeliveryPublic.model_validate(requeued)
 
 
@@ -109,13 +119,14 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     wiring = wiring or bootstrap()
     app = FastAPI(title="Clinic notifications", version="1.0", description="Emails to clients and therapists.")
     app.state.wiring = wiring
-    install_common(app, wiring.database, wiring.settings, errors=ERRORS)
+    install_common(app, wiring.database, wiring.settings, errors=ERRORS, clock=wiring.clock)
 
     def gauges(session: Session) -> dict[str, staff.Gauge]:
         return staff.gauges(SqlRepository(session))
 
     install_ops(app, "notifications", wiring.database, outbox, lambda: wiring.settings.redis_url, gauges)
     app.include_router(router)
+    app.include_router(audit_router(audit))
     return app
 
 

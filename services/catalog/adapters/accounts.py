@@ -1,0 +1,114 @@
+"""Staff accounts in the catalog's database, and their passwords hashed with Argon2id (argon2-cffi)."""
+
+from __future__ import annotations
+
+import abc
+import secrets
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.catalog.adapters import orm
+from services.catalog.domain.accounts import Account
+
+
+class AbstractAccounts(abc.ABC):
+    """What the account use cases need of storage."""
+
+    @abc.abstractmethod
+    def get(self, account_id: str) -> Account | None: ...
+
+    @abc.abstractmethod
+    def by_email(self, email: str) -> Account | None:
+        """`email` normalised already (lower-case)."""
+
+    @abc.abstractmethod
+    def page(self, limit: int, offset: int) -> list[Account]:
+        """Accounts by email."""
+
+    @abc.abstractmethod
+    def add(self, account: Account, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def replace(self, account: Account, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def active_admins(self) -> int: ...
+
+
+class SqlAccounts(AbstractAccounts):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, account_id: str) -> Account | None:
+        row = self.session.execute(select(orm.account).where(orm.account.c.id == account_id)).first()
+        return _account(row) if row else None
+
+    def by_email(self, email: str) -> Account | None:
+        row = self.session.execute(select(orm.account).where(orm.account.c.email == email)).first()
+        return _account(row) if row else None
+
+    def page(self, limit: int, offset: int) -> list[Account]:
+        query = select(orm.account).order_by(orm.account.c.email).limit(limit).offset(offset)
+        return [_account(row) for row in self.session.execute(query)]
+
+    def add(self, account: Account, now: datetime) -> None:
+        self.session.execute(insert(orm.account).values(**_values(account), created_at=now, updated_at=now))
+
+    def replace(self, account: Account, now: datetime) -> None:
+        self.session.execute(
+            update(orm.account).where(orm.account.c.id == account.id).values(**_values(account), updated_at=now)
+        )
+
+    def active_admins(self) -> int:
+        query = select(func.count()).where(orm.account.c.role == "admin", orm.account.c.active.is_(True))
+        return int(self.session.execute(query).scalar_one())
+
+
+def _values(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "email": account.email,
+        "name": account.name,
+        "role": account.role,
+        "locations": list(account.locations),
+        "therapist": account.therapist,
+        "active": account.active,
+        "password_hash": account.password_hash,
+    }
+
+
+def _account(row: Any) -> Account:
+    values = {k: v for k, v in row._mapping.items() if k not in ("created_at", "updated_at")}
+    return Account(**values)
+
+
+class Passwords:
+    """Argon2id with argon2-cffi's default parameters (RFC 9106's low-memory profile). A hash made
+    with other parameters still verifies, and `needs_rehash` says to store a new one."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or PasswordHasher()
+        self._dummy: str | None = None
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self.hasher.check_needs_rehash(password_hash)
+
+    def verify_nobody(self, password: str) -> None:
+        """As long as `verify` for an email nobody has: the answer's timing does not tell which emails exist."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        self.verify(self._dummy, password)
