@@ -23,6 +23,7 @@ from tests.support.servers import free_port, wait_until
 
 SCREENSHOTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "screenshots"
 LINK_SECRET = "browser-test-link-secret"
+STAFF_TOKEN_SECRET = "browser-test-staff-token-secret-0123456789"  # >= 32 characters, as outside development
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -78,6 +79,7 @@ def web_platform(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iter
         extra_env={
             "CORS_ORIGINS": web,
             "MANAGE_LINK_SECRET": LINK_SECRET,
+            "STAFF_TOKEN_SECRET": STAFF_TOKEN_SECRET,
             "NOTIFICATIONS_MANAGE_URL": f"{web}/manage/",
         },
     )

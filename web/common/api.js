@@ -13,14 +13,26 @@ export function config() {
 }
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, headers) {
     super(typeof body?.detail === "string" ? body.detail : `HTTP ${status}`);
     this.status = status;
     this.body = body ?? {};
     // [{field: "client.email", problem: "..."}]: the field is the path inside the request body
     this.errors = Array.isArray(body?.errors) ? body.errors : [];
+    // A 429's or 503's Retry-After in whole seconds (the APIs expose the header to the pages), else null.
+    this.retryAfter = retryAfterSeconds(headers?.get?.("Retry-After"));
   }
 }
+
+function retryAfterSeconds(value) {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const when = Date.parse(value); // the HTTP-date form: only the difference to now matters
+  return Number.isNaN(when) ? null : Math.max(0, Math.ceil((when - Date.now()) / 1000));
+}
+
+// A staff member's sign-in (the desk's session token), as the three APIs take it.
+export const bearer = (token) => (token ? { Authorization: `Bearer ${token}` } : {});
 
 // A request that never reached the API, or whose answer never came back: safe to retry only
 // with the same Idempotency-Key.
@@ -50,7 +62,7 @@ export async function api(service, path, { method = "GET", body, headers = {}, q
   } catch {
     parsed = { detail: text };
   }
-  if (!answer.ok) throw new ApiError(answer.status, parsed);
+  if (!answer.ok) throw new ApiError(answer.status, parsed, answer.headers);
   return parsed;
 }
 
@@ -63,7 +75,7 @@ export async function apiBlob(service, path, { headers = {} } = {}) {
   } catch (error) {
     throw new NetworkError(error.message);
   }
-  if (!answer.ok) throw new ApiError(answer.status, await answer.json().catch(() => null));
+  if (!answer.ok) throw new ApiError(answer.status, await answer.json().catch(() => null), answer.headers);
   return answer.blob();
 }
 

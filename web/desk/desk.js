@@ -1,22 +1,31 @@
 // The front desk: one location's day (therapists, rooms and cupping kits against the clock), the
-// bookings waiting for a review, and time off. Staff sign in with the staff API key; it is kept in
-// sessionStorage only and sent as X-API-Key. "Today" is the API's (GET /day without a date), never
-// the browser's clock. The page refreshes itself every 10 seconds and after every action.
+// bookings waiting for a review, and time off. Staff sign in with their own account (email and
+// password, POST /staff/sessions at the catalog); the session token lives in this tab's sessionStorage
+// only (never localStorage, never a URL) and goes to all three APIs as `Authorization: Bearer`. It is
+// renewed shortly before it ends while the page is open; a 401 anywhere means it is no longer good and
+// brings back the sign-in form. What the page offers follows the account's role: a front desk account
+// works at its own locations, a therapist sees its own day and the reviews of its own visits, an admin
+// sees everything. "Today" is the API's (GET /day without a date), never the browser's clock. The page
+// refreshes itself every 10 seconds and after every action.
 
-import { api, ApiError, NetworkError } from "/common/api.js";
+import { api, ApiError, bearer, NetworkError } from "/common/api.js";
 import { announce, h, showFieldErrors } from "/common/dom.js";
 import { formatDay, formatTime, lang, languageSwitch, onLanguageChange, setupI18n, t } from "/common/i18n.js";
 import { strings } from "/desk/strings.js";
 
-const KEY_STORAGE = "clinic.desk.key";
+const SESSION_STORAGE = "clinic.desk.session"; // {token, endsAt, lifetime, account}
+const LOCATION_STORAGE = "clinic.desk.location";
 const POLL_MS = 10_000;
+const REFRESH_LEAD_MS = 90_000; // renew the token this long before it ends (a third of a shorter lifetime)
+const REFRESH_RETRY_MS = 15_000; // the catalog did not answer a renewal: ask again this soon
 const KIND_HEADINGS = { therapist: "therapists", room: "rooms", cupping_kit: "cuppingKits" };
 const REVIEW_OUTCOMES = new Set(["review", "refer"]);
 
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  key: sessionStorage.getItem(KEY_STORAGE) || "",
+  session: readSession(), // null when signed out
+  refreshTimer: null,
   location: "",
   date: "", // YYYY-MM-DD, the day shown
   view: null, // the last GET /day answer
@@ -33,7 +42,11 @@ const state = {
 
 // ---- small helpers --------------------------------------------------------------------------------
 
-const staff = () => ({ "X-API-Key": state.key });
+const staff = () => bearer(state.session?.token);
+const account = () => state.session?.account ?? null;
+const isTherapist = () => account()?.role === "therapist";
+// Time off is entered by the front desk and admins; a therapist's account has no such controls.
+const mayEnterTimeOff = () => ["admin", "front_desk"].includes(account()?.role);
 const pad = (n) => String(n).padStart(2, "0");
 const timeZone = () => state.view?.timezone || "Europe/Berlin";
 
@@ -73,11 +86,13 @@ const dayName = (day) => formatDay(`${day}T12:00:00Z`, "UTC");
 const statusText = (status) => t(`status_${status}`);
 const treatmentName = (value) => state.treatments.get(value) || value || "";
 
-// What to tell staff about a failed call: the API's own message when it has one.
+// What to tell staff about a failed call: the API's own message when it has one. A 403 says the
+// account may not do this (it stays signed in); a 401 never gets here (handleUnauthorised).
 function problem(error) {
   if (error instanceof NetworkError) return t("networkError");
   if (error instanceof ApiError) {
     const detail = error.body?.detail;
+    if (error.status === 403) return detail && typeof detail === "string" ? t("forbiddenDetail", { detail }) : t("forbidden");
     if (typeof detail === "string" && detail) return detail;
     if (error.status === 404) return t("notFound");
     return t("genericError", { status: error.status });
@@ -90,10 +105,11 @@ function showNotice(el, message) {
   el.hidden = !message;
 }
 
-// A 401 anywhere means the key is no longer (or never was) good: back to the sign-in form.
+// A 401 anywhere means the sign-in is no longer good (ended, refused, account disabled): back to the
+// sign-in form, saying so.
 function handleUnauthorised(error) {
   if (error instanceof ApiError && error.status === 401) {
-    signOut(t("keyInvalid"));
+    if (state.session) signOut(t("sessionEnded"));
     return true;
   }
   return false;
@@ -112,78 +128,229 @@ function restoreFocus(key) {
 
 // ---- signing in and out ---------------------------------------------------------------------------
 
+function readSession() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_STORAGE) || "null");
+    return saved?.token && saved?.account && Number.isFinite(saved.endsAt) ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+// The token's lifetime from its own claims (exp - iat), counted from when it arrived on this browser's
+// clock: a browser clock that is off does not end (or stretch) the session. Falls back to expires_at.
+function tokenLifetimeMs(token, expiresAt, receivedAt) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
+    if (Number.isFinite(claims.exp) && Number.isFinite(claims.iat) && claims.exp > claims.iat) return (claims.exp - claims.iat) * 1000;
+  } catch {
+    // not a JWT we can read: use the API's expires_at
+  }
+  return Math.max(0, Date.parse(expiresAt) - receivedAt);
+}
+
+// POST /staff/sessions and /refresh answer {token, token_type, expires_at, account}.
+function keepSession(answer, receivedAt) {
+  const lifetime = tokenLifetimeMs(answer.token, answer.expires_at, receivedAt);
+  state.session = { token: answer.token, endsAt: receivedAt + lifetime, lifetime, account: answer.account };
+  sessionStorage.setItem(SESSION_STORAGE, JSON.stringify(state.session));
+  scheduleRefresh();
+}
+
+const sessionLeftMs = () => (state.session ? state.session.endsAt - Date.now() : 0);
+const refreshLeadMs = () => Math.min(REFRESH_LEAD_MS, (state.session?.lifetime ?? 0) / 3);
+
+function scheduleRefresh(delay) {
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = null;
+  if (!state.session) return;
+  const wait = delay ?? Math.max(1000, sessionLeftMs() - refreshLeadMs());
+  state.refreshTimer = setTimeout(refreshSession, wait);
+}
+
+let renewal = null;
+
+// A new token for the one we hold, while it still holds; the catalog refuses (401) a disabled account.
+function refreshSession() {
+  if (!state.session) return Promise.resolve();
+  if (sessionLeftMs() <= 0) {
+    signOut(t("sessionExpired"));
+    return Promise.resolve();
+  }
+  renewal ??= (async () => {
+    const token = state.session.token;
+    try {
+      const answer = await api("catalog", "/staff/sessions/refresh", { method: "POST", headers: bearer(token) });
+      if (state.session?.token === token) {
+        keepSession(answer, Date.now());
+        showWho();
+      }
+    } catch (error) {
+      if (state.session?.token !== token) return;
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) signOut(t("sessionEnded"));
+      else if (sessionLeftMs() > 0) scheduleRefresh(Math.min(REFRESH_RETRY_MS, Math.max(1000, sessionLeftMs() - 1000)));
+      else signOut(t("sessionExpired"));
+    } finally {
+      renewal = null;
+    }
+  })();
+  return renewal;
+}
+
+// Timers sleep in a hidden tab: coming back, an ended session signs out, a nearly ended one renews.
+function onVisible() {
+  if (document.hidden || !state.session) return;
+  if (sessionLeftMs() <= 0) signOut(t("sessionExpired"));
+  else if (sessionLeftMs() <= refreshLeadMs()) refreshSession();
+  else {
+    scheduleRefresh();
+    refresh();
+  }
+}
+
+function showSignInError(message, focus = true) {
+  const notice = $("sign-in-error");
+  showNotice(notice, message);
+  if (message && focus) notice.focus();
+}
+
 async function signIn(event) {
   event.preventDefault();
-  const input = $("staff-key");
-  const key = input.value.trim();
-  showNotice($("sign-in-error"), "");
-  if (!key) {
-    showNotice($("sign-in-error"), t("keyMissing"));
-    input.focus();
+  const form = $("sign-in-form");
+  const fields = { email: $("staff-email"), password: $("staff-password") };
+  const button = $("sign-in-button");
+  showSignInError("");
+  const missing = [];
+  if (!fields.email.value.trim()) missing.push({ field: "email", problem: t("emailMissing") });
+  if (!fields.password.value) missing.push({ field: "password", problem: t("passwordMissing") });
+  showFieldErrors(form, missing, fields);
+  if (missing.length) {
+    fields[missing[0].field].focus();
     return;
   }
+  const body = { email: fields.email.value.trim(), password: fields.password.value };
+  let answer;
+  button.disabled = true;
   try {
-    await api("booking", "/reviews", { headers: { "X-API-Key": key } });
+    answer = await api("catalog", "/staff/sessions", { method: "POST", body });
   } catch (error) {
-    const message = error instanceof ApiError && error.status === 401 ? t("keyInvalid") : problem(error);
-    showNotice($("sign-in-error"), message);
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-    announce(message);
+    fields.password.value = "";
+    const left = error instanceof ApiError && error.status === 422 ? showFieldErrors(form, error.errors, fields) : [];
+    showSignInError(signInProblem(error, left));
+    announce($("sign-in-error").textContent);
     return;
+  } finally {
+    button.disabled = false;
   }
-  input.removeAttribute("aria-invalid");
-  input.value = "";
-  state.key = key;
-  sessionStorage.setItem(KEY_STORAGE, key);
-  announce(t("signedIn"));
+  fields.password.value = "";
+  showFieldErrors(form, [], fields);
+  keepSession(answer, Date.now());
+  announce(t("signedIn", { name: answer.account.name }));
   await enterDesk();
   $("day").focus();
 }
 
+// The sign-in form's own messages: the API's words for wrong details; how long to wait when refused for
+// too many tries.
+function signInProblem(error, fieldErrorsLeft) {
+  if (!(error instanceof ApiError)) return problem(error);
+  const detail = typeof error.body?.detail === "string" ? error.body.detail : "";
+  if (error.status === 401) return detail || t("signInWrong");
+  if (error.status === 429) {
+    const said = detail || t("tooManyTries");
+    return error.retryAfter === null ? said : `${said} ${t("retryAfter", { seconds: error.retryAfter })}`;
+  }
+  if (error.status === 422 && error.errors.length && !fieldErrorsLeft.length) return t("signInCheckFields");
+  return problem(error);
+}
+
 function signOut(message) {
-  state.key = "";
-  sessionStorage.removeItem(KEY_STORAGE);
+  state.session = null;
+  sessionStorage.removeItem(SESSION_STORAGE);
+  sessionStorage.removeItem(LOCATION_STORAGE);
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = null;
   clearInterval(state.timer);
   state.timer = null;
+  dayRequest++; // an answer still on its way is for a desk no longer shown
   state.view = null;
+  state.date = "";
   state.reviews = [];
   state.reviewCards.clear();
+  state.therapists = [];
   if ($("detail").open) $("detail").close();
+  state.detail = null;
+  $("grid").replaceChildren();
+  $("my-day").replaceChildren();
+  $("reviews").replaceChildren();
   $("desk").hidden = true;
   $("sign-out").hidden = true;
+  $("who").hidden = true;
   $("sign-in").hidden = false;
-  showNotice($("sign-in-error"), message || "");
+  showSignInError(message || "", false);
   announce(message || t("signedOut"));
-  $("staff-key").focus();
+  if (message) $("sign-in-error").focus();
+  else $("staff-email").focus();
+}
+
+// "Signed in as Maria Vogel (front desk)".
+function showWho() {
+  const who = $("who");
+  const signedIn = account();
+  who.hidden = !signedIn;
+  who.textContent = signedIn ? t("signedInAs", { name: signedIn.name, role: t(`role_${signedIn.role}`) }) : "";
 }
 
 async function enterDesk() {
+  const therapist = isTherapist();
   $("sign-in").hidden = true;
   $("desk").hidden = false;
   $("sign-out").hidden = false;
-  await Promise.all([loadLocations(), loadTreatments()]);
-  await loadDay(null); // today, as the API says
-  loadTherapists();
+  showWho();
+  // A therapist sees its own day, wherever it works: no location to pick, no grid, no time off.
+  $("location-field").hidden = therapist;
+  $("location-field").closest(".controls").classList.toggle("own-day", therapist);
+  $("grid").hidden = therapist;
+  $("day-utilisation").hidden = therapist;
+  $("my-day").hidden = !therapist;
+  $("time-off-section").hidden = !mayEnterTimeOff();
+  $("reviews-title").dataset.i18n = therapist ? "myReviewsTitle" : "reviewsTitle";
+  $("reviews-title").textContent = t($("reviews-title").dataset.i18n);
+  await Promise.all([therapist ? null : loadLocations(), loadTreatments()]);
+  if (!state.session) return; // signed out meanwhile (a 401)
+  if (!therapist && !state.location) {
+    showNotice($("desk-error"), t("noLocations"));
+  } else {
+    await loadDay(null); // today, as the API says
+    if (mayEnterTimeOff()) loadTherapists();
+  }
   clearInterval(state.timer);
   state.timer = setInterval(() => {
-    if (!document.hidden && state.key) refresh();
+    if (document.hidden || !state.session) return;
+    if (sessionLeftMs() <= 0) signOut(t("sessionExpired"));
+    else refresh();
   }, POLL_MS);
 }
 
 // ---- what the catalog says ----------------------------------------------------------------------
 
+// The locations this account works at: all for an admin, its own (account.locations) for the front desk.
 async function loadLocations() {
   const select = $("location");
+  const signedIn = account();
+  const own = signedIn?.role === "admin" ? null : new Set(signedIn?.locations ?? []);
+  let locations;
   try {
-    const locations = await api("catalog", "/locations");
-    select.replaceChildren(...locations.map((loc) => h("option", { value: loc.code }, loc.name)));
-    const saved = sessionStorage.getItem("clinic.desk.location");
-    state.location = locations.some((loc) => loc.code === saved) ? saved : (locations[0]?.code ?? "");
-    select.value = state.location;
+    locations = (await api("catalog", "/locations")).filter((loc) => !own || own.has(loc.code));
   } catch (error) {
     showNotice($("desk-error"), problem(error));
+    locations = [...(own ?? [])].map((code) => ({ code, name: code })); // their codes, until the catalog answers
   }
+  select.replaceChildren(...locations.map((loc) => h("option", { value: loc.code }, loc.name)));
+  const saved = sessionStorage.getItem(LOCATION_STORAGE);
+  state.location = locations.some((loc) => loc.code === saved) ? saved : (locations[0]?.code ?? "");
+  select.value = state.location;
 }
 
 async function loadTreatments() {
@@ -218,6 +385,7 @@ async function loadTherapists() {
 let dayRequest = 0;
 
 async function loadDay(day) {
+  if (isTherapist()) return loadTherapistDay(day);
   showNotice($("desk-error"), "");
   const asked = ++dayRequest;
   try {
@@ -241,6 +409,42 @@ async function loadDay(day) {
   }
 }
 
+// A therapist's own day (GET /schedule/therapist/<its code>) and the reviews of its own visits (the
+// booking API lists only those for a therapist). Its "today" is the booking API's too: GET /availability
+// without a date says which day it is at the therapist's location, and in which time zone.
+async function loadTherapistDay(day) {
+  showNotice($("desk-error"), "");
+  const asked = ++dayRequest;
+  const signedIn = account();
+  try {
+    let date = day;
+    let zone = state.view?.timezone;
+    if (!date || !zone) {
+      // Any location of the clinic gives the day: the account's first, else the catalog's first.
+      const location = signedIn.locations?.[0] ?? (await api("catalog", "/locations"))[0]?.code;
+      const today = await api("booking", "/availability", {
+        query: { treatment: state.treatments.keys().next().value, location },
+      });
+      date ??= today.date;
+      zone = today.timezone;
+    }
+    const [schedule, reviews] = await Promise.all([
+      api("booking", `/schedule/therapist/${encodeURIComponent(signedIn.therapist ?? "")}`, { headers: staff(), query: { date } }),
+      api("booking", "/reviews", { headers: staff() }),
+    ]);
+    if (asked !== dayRequest) return;
+    state.view = { date: schedule.date, timezone: zone, location: null, bookings: schedule.bookings };
+    state.date = schedule.date;
+    state.reviews = reviews;
+    state.updatedAt = new Date();
+    $("day").value = schedule.date;
+    render();
+  } catch (error) {
+    if (asked !== dayRequest || handleUnauthorised(error)) return;
+    showNotice($("desk-error"), problem(error));
+  }
+}
+
 // On a narrow screen, a new day opens scrolled to its first booking (a refresh leaves the scroll alone).
 function showFirstBooking() {
   const scroller = $("grid");
@@ -251,7 +455,7 @@ function showFirstBooking() {
 
 // The same day again, quietly: focus and scroll stay where they are.
 async function refresh() {
-  if (state.busy || !state.key || !state.date) return;
+  if (state.busy || !state.session || !state.date) return;
   state.busy = true;
   try {
     await loadDay(state.date);
@@ -269,10 +473,35 @@ function renderDay() {
   const view = state.view;
   if (!view) return;
   const zone = view.timezone;
+  if (isTherapist()) {
+    $("day-title").textContent = t("myDayHeading", { day: dayName(view.date) });
+    $("updated").textContent = state.updatedAt ? t("updated", { time: formatTime(state.updatedAt.toISOString(), zone) }) : "";
+    renderMyDay(view);
+    return;
+  }
   $("day-title").textContent = dayName(view.date);
   $("day-utilisation").textContent = t("dayUtilisation", { percent: percent(view.utilisation) });
   $("updated").textContent = state.updatedAt ? t("updated", { time: formatTime(state.updatedAt.toISOString(), zone) }) : "";
   renderGrid(view);
+}
+
+// A therapist's visits that day, in order: time, treatment, room, status (the booking API's schedule
+// carries no client name; the reviews below say whom a review is for).
+function renderMyDay(view) {
+  const zone = view.timezone;
+  const visits = [...view.bookings].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  if (!visits.length) {
+    $("my-day").replaceChildren(h("p", { class: "muted" }, t("myDayEmpty")));
+    return;
+  }
+  $("my-day").replaceChildren(
+    h("ol", { class: "visits" }, visits.map((visit) =>
+      h("li", { class: "card visit", dataset: { booking: visit.id, status: visit.status } },
+        h("span", { class: "visit-time" }, `${formatTime(visit.start, zone)}–${formatTime(visit.end, zone)}`),
+        h("span", { class: "visit-treatment" }, treatmentName(visit.treatment)),
+        h("span", { class: "muted" }, visit.room_name || visit.room || ""),
+        h("span", { class: `badge status-${visit.status}` }, statusText(visit.status))))),
+  );
 }
 
 // The time axis: from opening to closing (whole hours), widened to any booking outside them.
@@ -693,6 +922,7 @@ function start() {
   languageSwitch($("language"));
   onLanguageChange(() => {
     document.title = t("pageTitle");
+    showWho();
     state.reviewCards.clear();
     if (state.view) render();
     if (state.detail) renderDetail();
@@ -702,7 +932,7 @@ function start() {
   $("day-form").addEventListener("submit", (event) => event.preventDefault());
   $("location").addEventListener("change", () => {
     state.location = $("location").value;
-    sessionStorage.setItem("clinic.desk.location", state.location);
+    sessionStorage.setItem(LOCATION_STORAGE, state.location);
     state.reviewCards.clear();
     loadDay(state.date);
     loadTherapists();
@@ -723,8 +953,15 @@ function start() {
     event.preventDefault();
     closeDetail();
   });
-  if (state.key) {
+  document.addEventListener("visibilitychange", onVisible);
+  sessionStorage.removeItem("clinic.desk.key"); // the shared staff key of old: never kept again
+  if (state.session && sessionLeftMs() > 0) {
+    // A reload keeps the tab's session: renew it now if it is nearly over, else when due.
+    if (sessionLeftMs() <= refreshLeadMs()) refreshSession();
+    else scheduleRefresh();
     enterDesk();
+  } else if (state.session) {
+    signOut(t("sessionExpired"));
   } else {
     $("sign-in").hidden = false;
   }
