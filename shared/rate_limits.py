@@ -7,7 +7,8 @@ one of the dependencies below (`dependencies=[LimitBookingCreation]`); over a li
 `Retry-After` (seconds) and `{"detail": "<which limit, when to retry>"}`.
 
 Who is counted: the client's address (`request.client.host`: uvicorn replaces it with X-Forwarded-For's
-only for proxies in FORWARDED_ALLOW_IPS), an email (hashed), or a booking as one token holder changes it.
+only for proxies in FORWARDED_ALLOW_IPS; a request without one is not counted per address), an email,
+or a booking as one token holder changes it.
 Keys never hold personal data: every identity is an HMAC under the service's ADMIN_API_KEY.
 Staff and machines (a verified `X-API-Key` or staff bearer token) are not counted by the client limits:
 the front desk books for many clients from one address.
@@ -37,6 +38,8 @@ from limits.strategies import MovingWindowRateLimiter
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
+
+from shared.staff import InvalidToken, StaffCheck, verify_token
 
 if TYPE_CHECKING:
     from shared.settings import BaseServiceSettings
@@ -138,13 +141,14 @@ def identity_key(secret: str, kind: str, value: str) -> str:
     return digest[:32]
 
 
-def client_address(request: Request) -> str:
-    """The client's address as counted: IPv6 by its /64 (one household or host holds a whole /64)."""
-    host = request.client.host if request.client else ""
+def client_address(request: Request) -> str | None:
+    """The client's network address as counted: IPv6 by its /64 (one household or host holds a whole
+    /64). None when the request has no network address (a Unix socket without proxy headers, the test
+    client): such requests are not counted per address, which would put all of them in one budget."""
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:  # a test client's "testclient", or a Unix socket's peer
-        return host or "unknown"
+        address = ipaddress.ip_address(request.client.host if request.client else "")
+    except ValueError:
+        return None
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped:
             return str(address.ipv4_mapped)
@@ -240,19 +244,14 @@ def install_limits(app: FastAPI, settings: BaseServiceSettings) -> None:
 def is_verified_staff(request: Request) -> bool:
     """A verified staff or machine credential: the machine key (X-API-Key) or a valid staff bearer token.
     A header that does not verify counts as a client (else any made-up header would escape the limits)."""
-    state = request.app.state
-    api_key = request.headers.get("x-api-key")
-    check = getattr(state, "staff_check", None)  # shared.staff's, set by install_common
+    check: StaffCheck | None = getattr(request.app.state, "staff_check", None)  # set by install_common
     if check is None:
-        expected: str = getattr(state, "staff_key", "")
-        return bool(api_key and expected) and hmac.compare_digest(str(api_key).encode(), expected.encode())
-    if check.is_machine_key(api_key):
+        return False
+    if check.is_machine_key(request.headers.get("x-api-key")):
         return True
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return False
-    from shared.staff import InvalidToken, verify_token  # imported here until shared.staff is committed
-
     try:
         verify_token(token.strip(), check.token_secret, check.clock.now())
     except InvalidToken:
@@ -277,6 +276,11 @@ async def _json_field(request: Request, *path: str) -> object:
     return found
 
 
+def _per_address(rule: str, request: Request) -> list[tuple[str, str, str]]:
+    address = client_address(request)
+    return [(rule, "address", address)] if address else []
+
+
 async def _count(request: Request, checks: Sequence[tuple[str, str, str]]) -> None:
     limiter = _limiter(request)
     if limiter is not None and checks:
@@ -290,7 +294,7 @@ async def limit_booking_creation(request: Request) -> None:
     """POST /bookings: per client address and per client email (staff exempt)."""
     if _limiter(request) is None or is_verified_staff(request):
         return
-    checks = [("bookings-per-address", "address", client_address(request))]
+    checks = _per_address("bookings-per-address", request)
     if email := normalised_email(await _json_field(request, "client", "email")):
         checks.append(("bookings-per-email", "email", email))
     await _count(request, checks)
@@ -300,7 +304,7 @@ async def limit_availability(request: Request) -> None:
     """GET /availability: per client address (staff exempt)."""
     if _limiter(request) is None or is_verified_staff(request):
         return
-    await _count(request, [("availability-per-address", "address", client_address(request))])
+    await _count(request, _per_address("availability-per-address", request))
 
 
 async def limit_booking_changes(request: Request) -> None:
@@ -317,7 +321,7 @@ async def limit_sign_in(request: Request) -> None:
     """POST /staff/sessions: per address and per email tried (nobody exempt: nobody is signed in yet)."""
     if _limiter(request) is None:
         return
-    checks = [("sign-in-per-address", "address", client_address(request))]
+    checks = _per_address("sign-in-per-address", request)
     if email := normalised_email(await _json_field(request, "email")):
         checks.append(("sign-in-per-email", "email", email))
     await _count(request, checks)

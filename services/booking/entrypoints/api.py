@@ -55,6 +55,8 @@ from shared.http import (
     install_common,
 )
 from shared.ops_endpoints import install_ops
+from shared.pagination import Paging
+from shared.rate_limits import LimitAvailability, LimitBookingChanges, LimitBookingCreation
 from shared.staff import MaybeStaffDep, Staff, StaffDep
 
 LocalDate = Annotated[
@@ -202,7 +204,13 @@ def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring, cl
     )
 
 
-@router.post("/bookings", status_code=status.HTTP_202_ACCEPTED, response_model=BookingAccepted, tags=["bookings"])
+@router.post(
+    "/bookings",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BookingAccepted,
+    tags=["bookings"],
+    dependencies=[LimitBookingCreation],
+)
 def create_booking(  # six parameters: FastAPI fills each from one part of the request
     body: BookingCreate,
     repository: Repository,
@@ -282,7 +290,9 @@ def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep,
     return _public(repository, booking, wiring, client=caller.staff is None)
 
 
-@router.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
+@router.post(
+    "/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"], dependencies=[LimitBookingChanges]
+)
 def cancel_booking(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: str,
     repository: Repository,
@@ -303,7 +313,12 @@ def cancel_booking(  # seven parameters: FastAPI fills each from one part of the
     return _public(repository, booking, wiring, client=caller.staff is None)
 
 
-@router.post("/bookings/{booking_id}/reschedule", response_model=BookingPublic, tags=["bookings"])
+@router.post(
+    "/bookings/{booking_id}/reschedule",
+    response_model=BookingPublic,
+    tags=["bookings"],
+    dependencies=[LimitBookingChanges],
+)
 def reschedule_booking(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: str,
     body: RescheduleRequest,
@@ -353,7 +368,9 @@ def read_answers(
     return _answers(booking, screening)
 
 
-@router.put("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
+@router.put(
+    "/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"], dependencies=[LimitBookingChanges]
+)
 def update_answers(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: str,
     body: AnswersUpdate,
@@ -406,11 +423,12 @@ class Review(BookingPublic):
 
 
 @router.get("/reviews", response_model=list[Review], tags=["staff"])
-def review_queue(  # five parameters: FastAPI fills each from one part of the request
+def review_queue(  # six parameters: FastAPI fills each from one part of the request
     repository: Repository,
     session: SessionDep,
     wiring: WiringDep,
     staff: StaffDep,
+    page: Paging,
     location: Annotated[str | None, Query(max_length=64, description="only this location")] = None,
 ) -> list[Review]:
     """Staff: bookings waiting for a therapist's look at their intake answers, soonest first: those
@@ -419,9 +437,8 @@ def review_queue(  # five parameters: FastAPI fills each from one part of the re
     if location is not None and staff.role != "therapist":
         staff.require_location(location)
     reviews = []
-    for b in repository.in_review(location):
-        if not staff.sees_booking(b.location, b.therapist):
-            continue
+    # A page of what the caller may see, before any answers are read (each read is audited).
+    for b in page([b for b in repository.in_review(location) if staff.sees_booking(b.location, b.therapist)]):
         found = repository.answers(b.id)
         if found is not None:
             _audit(session, wiring, staff, "answers.read", b.id)
@@ -558,7 +575,7 @@ def location_day(
     )
 
 
-@router.get("/availability", response_model=Availability, tags=["availability"])
+@router.get("/availability", response_model=Availability, tags=["availability"], dependencies=[LimitAvailability])
 def availability(  # one parameter per query parameter, as FastAPI documents them
     repository: ReadRepository,
     wiring: WiringDep,

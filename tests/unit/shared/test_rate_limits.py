@@ -57,15 +57,15 @@ def test_an_email_counts_whatever_its_case_and_spaces() -> None:
     assert normalised_email("   ") is None
 
 
-def test_ipv6_clients_count_by_their_64_and_mapped_ipv4_as_ipv4() -> None:
+def test_ipv6_clients_count_by_their_64_mapped_ipv4_as_ipv4_and_no_address_not_at_all() -> None:
     one = client_address(_request("2001:db8:1:2:aaaa::1"))
     other = client_address(_request("2001:db8:1:2:bbbb::9"))
     assert one == other == "2001:db8:1:2::/64"
     assert client_address(_request("2001:db8:1:3::1")) != one
     assert client_address(_request("::ffff:203.0.113.7")) == "203.0.113.7"
     assert client_address(_request("203.0.113.7")) == "203.0.113.7"
-    assert client_address(_request("testclient")) == "testclient"
-    assert client_address(_request(None)) == "unknown"
+    assert client_address(_request("testclient")) is None  # no network address: not counted per address
+    assert client_address(_request(None)) is None
 
 
 def test_limits_are_read_in_the_libraries_notation_and_empty_means_none() -> None:
