@@ -42,6 +42,7 @@ from services.catalog.service_layer import entries, guidance, therapists
 from shared.audit import audit_router
 from shared.http import ReadSessionDep, SessionDep, correlation_id, install_common
 from shared.ops_endpoints import install_ops
+from shared.pagination import Paging
 from shared.staff import AdminDep, Staff, StaffDep
 
 
@@ -76,8 +77,8 @@ def _time_off(away: TimeOffCreate) -> TimeOff:
 
 
 @router.get("/treatments", response_model=list[TreatmentPublic], tags=["treatments"])
-def list_treatments(repo: ReadRepository) -> list[TreatmentPublic]:
-    return [TreatmentPublic(**asdict(t), revision=r) for t, r in repo.treatments() if t.active]
+def list_treatments(repo: ReadRepository, page: Paging) -> list[TreatmentPublic]:
+    return page([TreatmentPublic(**asdict(t), revision=r) for t, r in repo.treatments() if t.active])
 
 
 @router.get("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"])
@@ -93,11 +94,12 @@ def get_treatment(slug: str, repo: ReadRepository) -> TreatmentPublic:
 def therapists_for_treatment(
     slug: str,
     repo: ReadRepository,
+    page: Paging,
     location: Annotated[str | None, Query(description="only those working at this location (its code)")] = None,
 ) -> list[TherapistChoicePublic]:
     """Who a client may choose for a treatment: active therapists with its skills, by name. Public, so it
     says only code, name and locations; staff read the rest at GET /therapists."""
-    return [TherapistChoicePublic(**asdict(choice)) for choice in therapists.therapists_for(repo, slug, location)]
+    return page([TherapistChoicePublic(**asdict(choice)) for choice in therapists.therapists_for(repo, slug, location)])
 
 
 @router.put("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"])
@@ -144,8 +146,8 @@ def vocabulary(locale: Locale = "en") -> VocabularyPublic:
 
 
 @router.get("/questionnaires", response_model=list[QuestionnairePublic], tags=["questionnaires"])
-def list_questionnaires(repo: ReadRepository) -> list[QuestionnairePublic]:
-    return [QuestionnairePublic(**asdict(q), revision=r) for q, r in repo.questionnaires() if q.active]
+def list_questionnaires(repo: ReadRepository, page: Paging) -> list[QuestionnairePublic]:
+    return page([QuestionnairePublic(**asdict(q), revision=r) for q, r in repo.questionnaires() if q.active])
 
 
 @router.get("/questionnaires/{treatment}", response_model=QuestionnairePublic, tags=["questionnaires"])
@@ -171,9 +173,9 @@ def put_questionnaire(  # five parameters: FastAPI fills each from one part of t
 
 
 @router.get("/resources", response_model=list[ResourcePublic], tags=["resources"])
-def list_resources(repo: ReadRepository, _staff: StaffDep) -> list[ResourcePublic]:
+def list_resources(repo: ReadRepository, _staff: StaffDep, page: Paging) -> list[ResourcePublic]:
     """Staff (any role): every room and cupping kit."""
-    return [ResourcePublic(**asdict(res), revision=r) for res, r in repo.resources()]
+    return page([ResourcePublic(**asdict(res), revision=r) for res, r in repo.resources()])
 
 
 @router.put("/resources/{code}", response_model=ResourcePublic, tags=["resources"])
@@ -187,9 +189,9 @@ def put_resource(  # five parameters: FastAPI fills each from one part of the re
 
 
 @router.get("/therapists", response_model=list[TherapistPublic], tags=["therapists"])
-def list_therapists(repo: ReadRepository, _staff: StaffDep) -> list[TherapistPublic]:
+def list_therapists(repo: ReadRepository, _staff: StaffDep, page: Paging) -> list[TherapistPublic]:
     """Staff (any role): every therapist with hours, breaks and time off."""
-    return [TherapistPublic(**asdict(t), revision=r) for t, r in repo.therapists()]
+    return page([TherapistPublic(**asdict(t), revision=r) for t, r in repo.therapists()])
 
 
 @router.put("/therapists/{code}", response_model=TherapistPublic, tags=["therapists"])
@@ -222,8 +224,8 @@ def add_time_off(  # five parameters: FastAPI fills each from one part of the re
 
 
 @router.get("/locations", response_model=list[LocationPublic], tags=["locations"])
-def list_locations(repo: ReadRepository) -> list[LocationPublic]:
-    return [LocationPublic(**asdict(loc), revision=r) for loc, r in repo.locations() if loc.active]
+def list_locations(repo: ReadRepository, page: Paging) -> list[LocationPublic]:
+    return page([LocationPublic(**asdict(loc), revision=r) for loc, r in repo.locations() if loc.active])
 
 
 @router.put("/locations/{code}", response_model=LocationPublic, tags=["locations"])

@@ -16,6 +16,7 @@ from services.catalog.domain.accounts import Account
 from services.catalog.service_layer import accounts
 from shared.db import transaction
 from shared.http import ReadSessionDep, SessionDep
+from shared.rate_limits import LimitSignIn
 from shared.staff import AdminDep, Staff, StaffCheck, StaffDep
 
 router = APIRouter(prefix="/staff", tags=["staff accounts"])
@@ -106,7 +107,7 @@ def _session(request: Request, account: Account) -> SessionPublic:
     return SessionPublic(token=issued.token, expires_at=issued.expires_at, account=_public(account))
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionPublic)
+@router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionPublic, dependencies=[LimitSignIn])
 def sign_in(body: SignIn, request: Request, session: ReadSessionDep) -> SessionPublic:
     """Sign in with email and password: a token for `Authorization: Bearer` on all three APIs. One
     answer (401) for an unknown email, a wrong password and a disabled account."""

@@ -20,6 +20,7 @@ from services.notifications.service_layer import staff
 from shared.audit import audit_router
 from shared.http import ReadSessionDep, SessionDep, install_common
 from shared.ops_endpoints import install_ops
+from shared.pagination import Paging
 from shared.staff import Staff, StaffDep
 
 ERRORS: dict[type[Exception], int] = {
@@ -73,6 +74,7 @@ router = APIRouter(dependencies=[Depends(_front_desk)])
 @router.get("/deliveries", response_model=list[DeliveryPublic], tags=["deliveries"])
 def list_deliveries(
     session: ReadSessionDep,
+    page: Paging,
     booking_id: Annotated[str | None, Query()] = None,
     x_recipient: Annotated[
         str | None, Header(description="an email address: a header, so it never lands in an access log")
@@ -82,7 +84,7 @@ def list_deliveries(
     if not booking_id and not x_recipient:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give booking_id or an X-Recipient header")
     found = staff.deliveries(SqlRepository(session), booking_id=booking_id, recipient=x_recipient)
-    return [DeliveryPublic.model_validate(delivery) for delivery in found]
+    return page([DeliveryPublic.model_validate(delivery) for delivery in found])
 
 
 @router.post("/deliveries/{delivery_id}/resend", response_model=DeliveryPublic, tags=["deliveries"])
