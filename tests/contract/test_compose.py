@@ -5,8 +5,8 @@ available in CI. Instead:
 
 * docker-compose.yml is validated against the Compose specification with `compose_spec`;
 * the references the spec cannot see are checked here: `depends_on` targets and conditions, declared
-  named volumes, healthchecks behind `service_healthy`, restart policies of one-shot jobs, bind-mount
-  sources and the build context;
+  named volumes, healthchecks behind `service_healthy`, restart policies (a one-shot job runs once,
+  everything else comes back however it exited), bind-mount sources and the build context;
 * every command a container runs (`uvicorn MODULE:ATTR`, `celery -A MODULE:ATTR`, `python -m MODULE`,
   in `command`, `entrypoint` and `healthcheck`) is resolved to a file of the repository WITHOUT
   importing it, and `ast` proves ATTR is bound at the module's top level;
@@ -40,6 +40,9 @@ DOCKERFILE = "Dockerfile"
 
 DEPENDS_ON_CONDITIONS = frozenset({"service_started", "service_healthy", "service_completed_successfully"})
 ONE_SHOT_RESTART = frozenset({"no", "on-failure"})
+# A long-running service comes back however it ended (`on-failure` skips an exit with status 0), as
+# `make run`'s supervisord brings back a process (autorestart=true).
+LONG_RUNNING_RESTART = frozenset({"always", "unless-stopped"})
 PYTHON = re.compile(r"^(?:.*/)?python(?:3(?:\.\d+)?)?$")
 APP_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -129,8 +132,11 @@ def reference_problems(compose: dict[str, Any]) -> list[str]:
                 f"one-shot service {name!r} (awaited with service_completed_successfully) has "
                 f"restart: {restart}; it would run again after succeeding"
             )
-        if name not in awaited_completion and restart == "no":
-            problems.append(f"long-running service {name!r} has no restart policy")
+        if name not in awaited_completion and restart not in LONG_RUNNING_RESTART:
+            problems.append(
+                f"long-running service {name!r} has restart: {restart}; it would stay down after it exits "
+                f"(use one of {sorted(LONG_RUNNING_RESTART)})"
+            )
     return problems
 
 
@@ -770,6 +776,23 @@ DEFECTS: dict[str, tuple[Callable[[str], str], dict[str, str | None], str]] = {
         ),
         {},
         "one-shot service 'alpha-migrate' (awaited with service_completed_successfully) has restart: unless-stopped",
+    ),
+    "long-running service without restart policy": (
+        _swap(
+            '    command: ["celery", "--app=shared.scheduler:celery_app", "beat"]\n    environment: *env\n'
+            "    restart: unless-stopped\n",
+            '    command: ["celery", "--app=shared.scheduler:celery_app", "beat"]\n    environment: *env\n',
+        ),
+        {},
+        "long-running service 'scheduler' has restart: no; it would stay down after it exits",
+    ),
+    "long-running service restarted only on failure": (
+        _swap(
+            "      redis: {condition: service_healthy}\n    restart: unless-stopped\n",
+            "      redis: {condition: service_healthy}\n    restart: on-failure\n",
+        ),
+        {},
+        "long-running service 'alpha-api' has restart: on-failure",
     ),
     "missing build context": (
         lambda text: text,
