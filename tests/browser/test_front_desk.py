@@ -59,17 +59,19 @@ def staff_account(
     return account
 
 
-@pytest.fixture(scope="module")
+# One account per test: the catalog counts sign-in attempts per email (RATE_LIMIT_SIGN_IN_PER_EMAIL, 5 a
+# minute), successful ones included.
+@pytest.fixture
 def front_desk(web_platform: Platform) -> Iterator[StaffAccount]:
     yield staff_account(web_platform, "front_desk", "Frieda Desk", ["main"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def admin(web_platform: Platform) -> Iterator[StaffAccount]:
     yield staff_account(web_platform, "admin", "Ada Admin", [])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def anna(web_platform: Platform) -> Iterator[StaffAccount]:
     """The seed's therapist Anna Keller, with an account of her own."""
     yield staff_account(web_platform, "therapist", "Anna Keller", ["main"], therapist="anna-keller")
@@ -402,3 +404,24 @@ def test_the_sign_in_is_renewed_while_open_and_ends_when_it_cannot_be(
     expect(desktop.locator("#sign-in-error")).to_have_text("Your sign-in has expired. Please sign in again.")
     expect(desktop.get_by_label("Email")).to_be_visible()
     assert session_in(desktop) is None
+
+
+def test_too_many_sign_in_attempts_say_when_to_try_again(web_platform: Platform, phone: Page) -> None:
+    """The catalog allows 5 sign-in attempts a minute per email (RATE_LIMIT_SIGN_IN_PER_EMAIL): the sixth is
+    a 429, and the form shows its message with when to try again (Retry-After)."""
+    phone.goto(f"{web_platform.urls['web']}/desk/")
+    nobody = StaffAccount(f"nobody-{uuid.uuid4().hex[:8]}@clinic.example", "not-a-password", "Nobody")
+    error = phone.locator("#sign-in-error")
+    for _ in range(5):
+        with phone.expect_response("**/staff/sessions") as answer:
+            sign_in(phone, nobody)
+        assert answer.value.status == 401
+        expect(error).to_have_text("the email or password is wrong")
+    with phone.expect_response("**/staff/sessions") as answer:
+        sign_in(phone, nobody)
+    assert answer.value.status == 429
+    expect(error).to_contain_text("too many sign-in attempts")
+    expect(error).to_contain_text(re.compile(r"try again in \d+ seconds"))
+    expect(error).to_be_focused()
+    assert session_in(phone) is None
+    screenshot(phone, "desk-too-many-attempts")

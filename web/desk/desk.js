@@ -258,8 +258,10 @@ function signInProblem(error, fieldErrorsLeft) {
   const detail = typeof error.body?.detail === "string" ? error.body.detail : "";
   if (error.status === 401) return detail || t("signInWrong");
   if (error.status === 429) {
+    // The API's message names the limit and usually when to try again; Retry-After says it if not.
     const said = detail || t("tooManyTries");
-    return error.retryAfter === null ? said : `${said} ${t("retryAfter", { seconds: error.retryAfter })}`;
+    const wait = error.retryAfter;
+    return wait === null || said.includes(String(wait)) ? said : `${said} ${t("retryAfter", { seconds: wait })}`;
   }
   if (error.status === 422 && error.errors.length && !fieldErrorsLeft.length) return t("signInCheckFields");
   return problem(error);
@@ -423,6 +425,7 @@ async function loadTherapistDay(day) {
       // Any location of the clinic gives the day: the account's first, else the catalog's first.
       const location = signedIn.locations?.[0] ?? (await api("catalog", "/locations"))[0]?.code;
       const today = await api("booking", "/availability", {
+        headers: staff(), // staff are not counted against the clients' availability limit
         query: { treatment: state.treatments.keys().next().value, location },
       });
       date ??= today.date;
