@@ -99,6 +99,7 @@ class Passwords:
         return self.hasher.hash(password)
 
     def verify(self, password_hash: str, password: str) -> bool:
+        self._nobody()  # made before the first answer of either kind, so neither first answer is slower
         try:
             return self.hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -109,6 +110,10 @@ class Passwords:
 
     def verify_nobody(self, password: str) -> None:
         """As long as `verify` for an email nobody has: the answer's timing does not tell which emails exist."""
+        self.verify(self._nobody(), password)
+
+    def _nobody(self) -> str:
+        """A hash of a random password, made with the hasher's parameters (on first use: not at every start)."""
         if self._dummy is None:
             self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
-        self.verify(self._dummy, password)
+        return self._dummy
