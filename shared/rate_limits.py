@@ -1,5 +1,5 @@
 """Limits on what one client may ask of an API: request rates (on Redis, shared by every API process)
-and body sizes (applied by `install_common`).
+and the sizes of bodies, query strings and headers (applied by `install_common`).
 
 Rates are counted with the `limits` library's moving window on Redis (the service's REDIS_URL, or
 RATE_LIMIT_STORAGE_URL), so every process of an API counts against the same budget. A route opts in with
@@ -38,6 +38,8 @@ from limits.strategies import MovingWindowRateLimiter
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.staff import InvalidToken, StaffCheck, verify_token
 
@@ -50,6 +52,8 @@ STORE_RETRY_SECONDS = 5.0  # after the store failed, requests go unlimited this 
 WARN_EVERY_SECONDS = 60.0  # at most one "store unreachable" warning per process this often
 STORE_TIMEOUT_SECONDS = 0.5  # a hung store delays a request at most about this long
 KEY_PREFIX = "clinic-limits"
+MAX_QUERY_BYTES = 8 * 1024  # the query string after `?`: 414 beyond
+MAX_HEADER_BYTES = 16 * 1024  # all header names and values (h11's bound, kept for every arrival): 431 beyond
 
 
 class RateLimitSettings(BaseSettings):
@@ -220,22 +224,63 @@ def limit_settings(settings: BaseServiceSettings) -> RateLimitSettings:
 
 
 def install_limits(app: FastAPI, settings: BaseServiceSettings) -> None:
-    """Install the body-size bound and the rate limiter's store on `app`."""
+    """Install the size bounds (body, query string, headers) and the rate limiter's store on `app`."""
     limits_ = limit_settings(settings)
     app.state.rate_limiter = Limiter(
         limits_, limits_.rate_limit_storage_url or settings.redis_url, settings.admin_api_key
     )
-    # Starlette's own limit (FastAPI's `max_body_size`): refused on Content-Length before reading, and
-    # on the bytes of a streamed (chunked) body as they arrive.
-    app.max_body_size = limits_.max_body_bytes
     too_large = (
         f"the request body is larger than {limits_.max_body_bytes} bytes, the most this API accepts (MAX_BODY_BYTES)"
     )
+    app.add_middleware(_RequestBounds, max_body_bytes=limits_.max_body_bytes, too_large=too_large)
 
     async def _too_large(_request: Request, _error: Exception) -> JSONResponse:
         return JSONResponse(status_code=413, content={"detail": too_large})
 
     app.add_exception_handler(413, _too_large)
+
+
+class _RequestBounds:
+    """Refuse a request whose query string or headers are too long, or whose declared body is too large,
+    before the app sees it; count the bytes of a body as they arrive (a chunked one declares no length)
+    and stop reading it at the limit. uvicorn's h11 bounds a header block (16 KiB) only while it is
+    incomplete in its buffer: one that arrives in a single read passes whatever its size."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, too_large: str) -> None:
+        self.app, self.max_body_bytes, self.too_large = app, max_body_bytes, too_large
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if refusal := self._refusal(scope):
+            code, detail = refusal
+            await JSONResponse(status_code=code, content={"detail": detail})(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:
+                # Raised where the route reads its body: FastAPI passes an HTTPException on, and the
+                # 413 handler install_limits adds answers it.
+                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, self.too_large)
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str] | None:
+        if len(scope.get("query_string", b"")) > MAX_QUERY_BYTES:
+            return 414, f"the query string is longer than {MAX_QUERY_BYTES} bytes, the most this API accepts"
+        headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        if sum(len(name) + len(value) + 4 for name, value in headers) > MAX_HEADER_BYTES:
+            return 431, f"the request headers are larger than {MAX_HEADER_BYTES} bytes, the most this API accepts"
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            return 413, self.too_large
+        return None
 
 
 # --- who is asking ---------------------------------------------------------------------------------
