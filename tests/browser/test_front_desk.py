@@ -37,26 +37,38 @@ class StaffAccount:
     email: str
     password: str
     name: str
+    id: str = ""
 
 
 def staff_account(
     platform: Platform, role: str, name: str, locations: list[str], therapist: str | None = None
 ) -> StaffAccount:
     """An account made as an admin script would: the catalog's accounts API with the machine key."""
-    account = StaffAccount(f"{role}-{uuid.uuid4().hex[:8]}@clinic.example", secrets.token_urlsafe(18), name)
+    email, password = f"{role}-{uuid.uuid4().hex[:8]}@clinic.example", secrets.token_urlsafe(18)
     body = {
-        "email": account.email,
+        "email": email,
         "name": name,
         "role": role,
         "locations": locations,
         "therapist": therapist,
-        "password": account.password,
+        "password": password,
     }
     answer = httpx.post(
         f"{platform.urls['catalog']}/staff/accounts", json=body, headers={"X-API-Key": ADMIN_KEY}, timeout=30
     )
     assert answer.status_code == 201, answer.text
-    return account
+    return StaffAccount(email, password, name, answer.json()["id"])
+
+
+def changed(platform: Platform, account: StaffAccount, change: dict[str, Any]) -> None:
+    """An admin's change to an account (PUT /staff/accounts/<id>), with the machine key."""
+    answer = httpx.put(
+        f"{platform.urls['catalog']}/staff/accounts/{account.id}",
+        json=change,
+        headers={"X-API-Key": ADMIN_KEY},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
 
 
 # One account per test: the catalog counts sign-in attempts per email (RATE_LIMIT_SIGN_IN_PER_EMAIL, 5 a
@@ -425,3 +437,31 @@ def test_too_many_sign_in_attempts_say_when_to_try_again(web_platform: Platform,
     expect(error).to_be_focused()
     assert session_in(phone) is None
     screenshot(phone, "desk-too-many-attempts")
+
+
+def test_an_admins_change_to_an_account_reaches_the_open_desk_at_its_next_renewal(
+    web_platform: Platform, desktop: Page, front_desk: StaffAccount
+) -> None:
+    """The page's clock runs fast (Playwright's clock). Moved to a location the catalog does not list, the
+    front desk account's open page says it has no location to work at once its token is renewed; disabled,
+    its next renewal is refused and the page goes back to the sign-in form."""
+    desktop.clock.install()
+    signed_in(desktop, web_platform, front_desk)
+    changed(web_platform, front_desk, {"locations": ["north"]})
+    with desktop.expect_response("**/staff/sessions/refresh") as renewal:
+        desktop.clock.fast_forward("14:00")
+    assert renewal.value.status == 201
+    expect(desktop.locator("#desk-error")).to_have_text(
+        "Your account has no location to work at. Please ask an administrator."
+    )
+    expect(desktop.locator("#grid .grid-row")).to_have_count(0)
+    expect(desktop.locator("#location option")).to_have_count(0)
+
+    changed(web_platform, front_desk, {"active": False})
+    with desktop.expect_response("**/staff/sessions/refresh") as renewal:
+        desktop.clock.fast_forward("14:00")
+    assert renewal.value.status == 401
+    expect(desktop.locator("#sign-in-error")).to_have_text(
+        "Your sign-in has ended or is no longer valid. Please sign in again."
+    )
+    assert session_in(desktop) is None

@@ -170,6 +170,7 @@ function scheduleRefresh(delay) {
 }
 
 let renewal = null;
+const rights = (signedIn) => JSON.stringify([signedIn?.role, signedIn?.locations ?? [], signedIn?.therapist ?? null]);
 
 // A new token for the one we hold, while it still holds; the catalog refuses (401) a disabled account.
 function refreshSession() {
@@ -183,8 +184,11 @@ function refreshSession() {
     try {
       const answer = await api("catalog", "/staff/sessions/refresh", { method: "POST", headers: bearer(token) });
       if (state.session?.token === token) {
+        const before = rights(state.session.account);
         keepSession(answer, Date.now());
         showWho();
+        // An admin changed the account's role or locations meanwhile: the desk follows the new token.
+        if (rights(answer.account) !== before) enterDesk();
       }
     } catch (error) {
       if (state.session?.token !== token) return;
@@ -306,6 +310,19 @@ function showWho() {
 
 async function enterDesk() {
   const therapist = isTherapist();
+  dayRequest++; // whatever was on its way belongs to the desk as it was
+  const shownDay = state.date; // a desk entered again (the account changed) stays on its day
+  state.date = "";
+  state.view = null;
+  state.reviews = [];
+  state.reviewCards.clear();
+  $("grid").replaceChildren();
+  $("my-day").replaceChildren();
+  $("reviews").replaceChildren();
+  $("day-title").textContent = "";
+  $("day-utilisation").textContent = "";
+  $("updated").textContent = "";
+  showNotice($("desk-error"), "");
   $("sign-in").hidden = true;
   $("desk").hidden = false;
   $("sign-out").hidden = false;
@@ -323,8 +340,9 @@ async function enterDesk() {
   if (!state.session) return; // signed out meanwhile (a 401)
   if (!therapist && !state.location) {
     showNotice($("desk-error"), t("noLocations"));
+    $("time-off-therapist").replaceChildren();
   } else {
-    await loadDay(null); // today, as the API says
+    await loadDay(shownDay || null); // null: today, as the API says
     if (mayEnterTimeOff()) loadTherapists();
   }
   clearInterval(state.timer);
@@ -458,10 +476,10 @@ function showFirstBooking() {
 
 // The same day again, quietly: focus and scroll stay where they are.
 async function refresh() {
-  if (state.busy || !state.session || !state.date) return;
+  if (state.busy || !state.session || (!isTherapist() && !state.location)) return;
   state.busy = true;
   try {
-    await loadDay(state.date);
+    await loadDay(state.date || null); // no day yet (the first answer failed): today
   } finally {
     state.busy = false;
   }
