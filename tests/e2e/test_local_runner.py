@@ -188,7 +188,8 @@ def test_the_local_runner_restarts_a_dead_process_and_stops_everything(runner: R
                 return answer.status_code == 200 and answer.json()["slots"]
             return False
 
-        wait_until(knows_the_catalog, timeout=60, message="the booking service never learned the catalog")
+        # Once a second: GET /availability is rate limited per address (120 a minute by default).
+        wait_until(knows_the_catalog, timeout=60, interval=1, message="the booking service never learned the catalog")
         _kill_and_see_it_back(runner, "booking-worker", client, answers, 0, may_fall_too=set())
         workers = {f"{service}-worker" for service in SERVICES} | {"scheduler"}
         _kill_and_see_it_back(runner, "redis", client, answers, 1, may_fall_too=workers)
