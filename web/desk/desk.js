@@ -241,8 +241,7 @@ async function signIn(event) {
   } catch (error) {
     fields.password.value = "";
     const left = error instanceof ApiError && error.status === 422 ? showFieldErrors(form, error.errors, fields) : [];
-    showSignInError(signInProblem(error, left));
-    announce($("sign-in-error").textContent);
+    showSignInError(signInProblem(error, left)); // an alert, and focused: read out once
     return;
   } finally {
     button.disabled = false;
