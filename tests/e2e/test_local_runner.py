@@ -91,6 +91,7 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
         ports,
         RUN_VAR_DIR=str(tmp_path / "var"),
         BOOKING_WORKER_CONCURRENCY="1",
+        BOOKING_STALE_PENDING_SECONDS="20",  # a booking whose message a dying broker took along moves on sooner
         BOOKING_URL=f"http://127.0.0.1:{ports['BOOKING_PORT']}",
         PYTHONPATH=str(ROOT),
     )
