@@ -207,6 +207,9 @@ def main() -> None:
     from services.catalog.service_layer.entries import load_seed
 
     load_seed(bootstrap().unit_of_work)
+    from ops.staff import ensure_development_admin
+
+    admin_note = ensure_development_admin()  # None unless APP_ENV=development; creates it if missing
     mail_note = f" (started here; mail kept in {var_dir(env) / 'mail'})" if "smtp" in env["_RUN_EMBEDDED"] else ""
     redis_note = " (started here)" if "redis" in env["_RUN_EMBEDDED"] else ""
     databases = ", ".join(
@@ -218,15 +221,16 @@ def main() -> None:
     print(
         "\nClinic booking platform\n"
         f"  booking page       http://127.0.0.1:{env['WEB_PORT']}/book/\n"
-        f"  front desk         http://127.0.0.1:{env['WEB_PORT']}/desk/ (staff API key)\n"
+        f"  front desk         http://127.0.0.1:{env['WEB_PORT']}/desk/ (sign in with a staff account)\n"
         f"  catalog API        http://127.0.0.1:{env['CATALOG_PORT']}/docs\n"
         f"  booking API        http://127.0.0.1:{env['BOOKING_PORT']}/docs\n"
         f"  notifications API  http://127.0.0.1:{env['NOTIFICATIONS_PORT']}/docs\n"
         f"  Redis              {env['REDIS_URL']}{redis_note}\n"
         f"  SMTP               {env['SMTP_HOST']}:{env['SMTP_PORT']}{mail_note}\n"
         f"  databases          {databases}\n"
-        f"  staff API key      {key_note}\n"
-        f"  worker metrics     "
+        f"  machine API key    {key_note}\n"
+        + (f"  staff sign-in      {admin_note}\n" if admin_note else "")
+        + "  worker metrics     "
         + ", ".join(f"{s} :{env[f'{s.upper()}_METRICS_PORT']}/metrics" for s in SERVICES)
         + "\n"
         f"  supervisor config  {config} (log of starts and restarts: {config.with_suffix('.log')})\n"
