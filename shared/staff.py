@@ -26,7 +26,10 @@ ROLES: tuple[Role, ...] = ("admin", "front_desk", "therapist")
 MACHINE = "machine"
 ISSUER, AUDIENCE = "clinic-catalog", "clinic-staff"
 ALGORITHM = "HS256"
-NO_CREDENTIALS = "a valid X-API-Key header is required"
+NO_CREDENTIALS = (
+    "staff only: sign in (Authorization: Bearer <token> from POST /staff/sessions at the catalog),"
+    " or X-API-Key for machines"
+)
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The clinic's machine key")
 _bearer = HTTPBearer(auto_error=False, description="A staff token from POST {catalog}/staff/sessions")

@@ -22,6 +22,7 @@ from services.booking.adapters.repository import SqlRepository
 from services.booking.domain.calendar import Claims
 from services.booking.service_layer import saga
 from shared.db import transaction
+from shared.staff import NO_CREDENTIALS
 from tests.integration.conftest import BookingService
 from tests.support.clock import at, next_weekday, now, today, working_day
 
@@ -348,7 +349,7 @@ def test_only_staff_record_how_a_visit_went(clinic: Clinic, day: date, outcome: 
     for headers in ({}, {"X-Booking-Token": visit.token}, {"X-API-Key": "not-the-key"}):
         response = clinic.close(visit, outcome, headers)
         assert response.status_code == 401
-        assert response.json()["detail"] == "a valid X-API-Key header is required"
+        assert response.json()["detail"] == NO_CREDENTIALS
     assert clinic.read(visit)["status"] == "confirmed"
 
 

@@ -23,6 +23,7 @@ from services.catalog.bootstrap import Wiring, bootstrap
 from services.catalog.config import CatalogSettings
 from services.catalog.entrypoints.api import create_app
 from services.catalog.service_layer import entries
+from shared.staff import NO_CREDENTIALS
 from tests.support.apps import service_database
 
 THERAPIST_PUBLISHED = "catalog.therapist_published"
@@ -155,7 +156,7 @@ def test_only_staff_may_add_a_therapist(catalog: CatalogApi, headers: dict[str, 
     response = catalog.client.put("/therapists/x", json=therapist(), headers=headers)
 
     assert response.status_code == 401
-    assert response.json()["detail"] == "a valid X-API-Key header is required"
+    assert response.json()["detail"] == NO_CREDENTIALS
     assert catalog.outbox_size() == before
 
 

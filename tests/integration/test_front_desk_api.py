@@ -14,6 +14,7 @@ import pytest
 from services.booking.adapters.repository import SqlRepository
 from services.booking.service_layer import saga
 from shared.db import transaction
+from shared.staff import NO_CREDENTIALS
 from tests.integration.conftest import BookingService, running_booking_service
 from tests.support.clock import BERLIN, FixedClock, at, working_day
 
@@ -190,7 +191,7 @@ def test_a_closed_day_has_no_opening_hours(desk: BookingService) -> None:
 def test_only_staff_see_the_day(desk: BookingService, headers: dict[str, str]) -> None:
     response = desk.client.get("/day", headers=headers)
     assert response.status_code == 401
-    assert response.json()["detail"] == "a valid X-API-Key header is required"
+    assert response.json()["detail"] == NO_CREDENTIALS
 
 
 @pytest.mark.parametrize(

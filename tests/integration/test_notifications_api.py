@@ -26,6 +26,7 @@ from services.notifications.service_layer import owed
 from shared.clock import system_clock
 from shared.db import SessionFactory, make_engine, make_session_factory, transaction
 from shared.events import BookingConfirmed, Envelope
+from shared.staff import NO_CREDENTIALS
 from tests.integration.notifications import story
 from tests.support import clock
 
@@ -99,7 +100,7 @@ def test_the_delivery_log_is_for_staff_only(notifications: NotificationsApi, hea
     response = notifications.deliveries(headers, booking_id=booking_id)
 
     assert response.status_code == 401
-    assert response.json()["detail"] == "a valid X-API-Key header is required"
+    assert response.json()["detail"] == NO_CREDENTIALS
     assert booking_id not in response.text
 
 
