@@ -90,7 +90,7 @@ ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 
 # What a browser page may send and read across origins.
 CORS_HEADERS = ["Content-Type", "Authorization", "X-API-Key", "X-Booking-Token", "Idempotency-Key", "X-Correlation-ID"]
-CORS_EXPOSED = ["X-Correlation-ID", "Idempotent-Replayed", "Retry-After", "Location"]
+CORS_EXPOSED = ["X-Correlation-ID", "Idempotent-Replayed", "Retry-After", "Location", "Link"]
 
 
 def install_common(

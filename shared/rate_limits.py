@@ -27,24 +27,20 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.settings import BaseServiceSettings, RateLimitSettings, parse_limits
 from shared.staff import InvalidToken, StaffCheck, verify_token
-
-if TYPE_CHECKING:
-    from shared.settings import BaseServiceSettings
 
 log = logging.getLogger("clinic.rate_limits")
 
@@ -54,50 +50,6 @@ STORE_TIMEOUT_SECONDS = 0.5  # a hung store delays a request at most about this 
 KEY_PREFIX = "clinic-limits"
 MAX_QUERY_BYTES = 8 * 1024  # the query string after `?`: 414 beyond
 MAX_HEADER_BYTES = 16 * 1024  # all header names and values (h11's bound, kept for every arrival): 431 beyond
-
-
-class RateLimitSettings(BaseSettings):
-    """The limits, in the `limits` library's notation ("20/minute;200/hour": every part holds; empty: no
-    limit). Validated when the settings are read, so a typo stops the API at start."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
-
-    rate_limit_enabled: bool = Field(True, alias="RATE_LIMIT_ENABLED")
-    # Empty: the service's REDIS_URL. `memory://` counts per process (tests, a single-process demo).
-    rate_limit_storage_url: str = Field("", alias="RATE_LIMIT_STORAGE_URL")
-    bookings_per_address: str = Field("20/minute;200/hour", alias="RATE_LIMIT_BOOKINGS_PER_ADDRESS")
-    bookings_per_email: str = Field("10/hour;30/day", alias="RATE_LIMIT_BOOKINGS_PER_EMAIL")
-    availability_per_address: str = Field("120/minute;2000/hour", alias="RATE_LIMIT_AVAILABILITY_PER_ADDRESS")
-    booking_changes: str = Field("5/hour;20/day", alias="RATE_LIMIT_BOOKING_CHANGES")
-    sign_in_per_address: str = Field("10/minute;100/hour", alias="RATE_LIMIT_SIGN_IN_PER_ADDRESS")
-    sign_in_per_email: str = Field("5/minute;30/hour", alias="RATE_LIMIT_SIGN_IN_PER_EMAIL")
-    max_body_bytes: int = Field(64 * 1024, alias="MAX_BODY_BYTES", ge=1024, le=16 * 1024 * 1024)
-
-    @field_validator(
-        "bookings_per_address",
-        "bookings_per_email",
-        "availability_per_address",
-        "booking_changes",
-        "sign_in_per_address",
-        "sign_in_per_email",
-    )
-    @classmethod
-    def _parses(cls, value: str) -> str:
-        parse_limits(value)
-        return value
-
-
-def parse_limits(text: str) -> list[RateLimitItem]:
-    """'20/minute;200/hour' -> its limits; '' -> none. ValueError saying what is wrong otherwise."""
-    if not text.strip():
-        return []
-    try:
-        return list(parse_many(text))
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is not a rate limit: write e.g. '20/minute' or '20/minute;200/hour' "
-            "(per second, minute, hour, day, month or year)"
-        ) from None
 
 
 @dataclass(frozen=True)
@@ -218,14 +170,9 @@ class Limiter:
             self.strategy.clear(item, rule.name, identity_key(self.secret, kind, value))
 
 
-def limit_settings(settings: BaseServiceSettings) -> RateLimitSettings:
-    """The service's settings when they carry the limits, else the limits read from the environment."""
-    return settings if isinstance(settings, RateLimitSettings) else RateLimitSettings()
-
-
 def install_limits(app: FastAPI, settings: BaseServiceSettings) -> None:
     """Install the size bounds (body, query string, headers) and the rate limiter's store on `app`."""
-    limits_ = limit_settings(settings)
+    limits_ = settings
     app.state.rate_limiter = Limiter(
         limits_, limits_.rate_limit_storage_url or settings.redis_url, settings.admin_api_key
     )

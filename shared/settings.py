@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from limits import RateLimitItem, parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,7 +32,51 @@ class ObservabilitySettings(BaseSettings):
         return (value.upper() or None) if isinstance(value, str) else value
 
 
-class BaseServiceSettings(ObservabilitySettings):
+class RateLimitSettings(BaseSettings):
+    """The limits, in the `limits` library's notation ("20/minute;200/hour": every part holds; empty: no
+    limit). Validated when the settings are read, so a typo stops the API at start."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    rate_limit_enabled: bool = Field(True, alias="RATE_LIMIT_ENABLED")
+    # Empty: the service's REDIS_URL. `memory://` counts per process (tests, a single-process demo).
+    rate_limit_storage_url: str = Field("", alias="RATE_LIMIT_STORAGE_URL")
+    bookings_per_address: str = Field("20/minute;200/hour", alias="RATE_LIMIT_BOOKINGS_PER_ADDRESS")
+    bookings_per_email: str = Field("10/hour;30/day", alias="RATE_LIMIT_BOOKINGS_PER_EMAIL")
+    availability_per_address: str = Field("120/minute;2000/hour", alias="RATE_LIMIT_AVAILABILITY_PER_ADDRESS")
+    booking_changes: str = Field("5/hour;20/day", alias="RATE_LIMIT_BOOKING_CHANGES")
+    sign_in_per_address: str = Field("10/minute;100/hour", alias="RATE_LIMIT_SIGN_IN_PER_ADDRESS")
+    sign_in_per_email: str = Field("5/minute;30/hour", alias="RATE_LIMIT_SIGN_IN_PER_EMAIL")
+    max_body_bytes: int = Field(64 * 1024, alias="MAX_BODY_BYTES", ge=1024, le=16 * 1024 * 1024)
+
+    @field_validator(
+        "bookings_per_address",
+        "bookings_per_email",
+        "availability_per_address",
+        "booking_changes",
+        "sign_in_per_address",
+        "sign_in_per_email",
+    )
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_limits(value)
+        return value
+
+
+def parse_limits(text: str) -> list[RateLimitItem]:
+    """'20/minute;200/hour' -> its limits; '' -> none. ValueError saying what is wrong otherwise."""
+    if not text.strip():
+        return []
+    try:
+        return list(parse_many(text))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a rate limit: write e.g. '20/minute' or '20/minute;200/hour' "
+            "(per second, minute, hour, day, month or year)"
+        ) from None
+
+
+class BaseServiceSettings(RateLimitSettings, ObservabilitySettings):
     """What all three services share; each service adds its own database URL."""
 
     app_env: str = Field("development", alias="APP_ENV")

@@ -26,7 +26,6 @@ from services.catalog.bootstrap import bootstrap as catalog_bootstrap
 from services.catalog.config import CatalogSettings
 from services.catalog.entrypoints.api import create_app as catalog_app
 from shared.celery import producer
-from shared.rate_limits import RateLimitSettings
 from tests.integration.booking.conftest import copy_seed_catalog
 from tests.support.apps import service_database, staff_token
 from tests.support.clock import at, next_weekday
@@ -42,14 +41,6 @@ LIMITS = {
 }
 SLOT = at(next_weekday(1, 2), 13)  # a Tuesday 2+ days ahead, 13:00: inside the seed therapists' hours
 _addresses = (f"203.0.113.{n}" for n in itertools.count(1))  # TEST-NET-3: one fresh address per client
-
-
-class LimitedBookingSettings(BookingSettings, RateLimitSettings):
-    """The booking service's settings with the limits given here, not read from the environment."""
-
-
-class LimitedCatalogSettings(CatalogSettings, RateLimitSettings):
-    pass
 
 
 @dataclass(frozen=True)
@@ -76,7 +67,7 @@ def booking_apis(directory: Path, broker_url: str, **limits: str) -> Iterator[Bo
     url = f"sqlite:///{directory / 'booking.db'}"
     with service_database("booking", url) as service:
         copy_seed_catalog(service.writer())
-        settings = LimitedBookingSettings(
+        settings = BookingSettings(
             database_url=url, redis_url=broker_url, admin_api_key=service.staff_key, **(LIMITS | limits)
         )
         wirings = [booking_bootstrap(settings, publish=producer("booking", settings)) for _ in range(2)]
@@ -194,7 +185,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory, broker: Server) -> Iterato
     url = f"sqlite:///{tmp_path_factory.mktemp('limited-catalog') / 'catalog.db'}"
     with service_database("catalog", url) as service:
         wiring = catalog_bootstrap(
-            LimitedCatalogSettings(database_url=url, redis_url=broker.url, admin_api_key=service.staff_key, **LIMITS)
+            CatalogSettings(database_url=url, redis_url=broker.url, admin_api_key=service.staff_key, **LIMITS)
         )
         with TestClient(catalog_app(wiring)) as client:
             yield client, service.staff_key
