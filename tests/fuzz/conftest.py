@@ -1,0 +1,46 @@
+"""The three APIs on their own SQLite files and Redis, once for the fuzz session; the tallies printed at
+the end of the run (operations, cases, failures by check, per API and credentials)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fuzz import apps
+from tests.fuzz.harness import Tally
+from tests.support.servers import Server, start_redis
+
+TALLIES: list[Tally] = []
+
+
+@pytest.fixture(scope="session")
+def fuzz_broker() -> Iterator[Server]:
+    broker = start_redis()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def catalog_api(tmp_path_factory: pytest.TempPathFactory, fuzz_broker: Server) -> Iterator[apps.Api]:
+    with apps.catalog_api(tmp_path_factory.mktemp("fuzz-catalog"), fuzz_broker) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def booking_api(tmp_path_factory: pytest.TempPathFactory, fuzz_broker: Server) -> Iterator[apps.Api]:
+    with apps.booking_api(tmp_path_factory.mktemp("fuzz-booking"), fuzz_broker) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def notifications_api(tmp_path_factory: pytest.TempPathFactory, fuzz_broker: Server) -> Iterator[apps.Api]:
+    with apps.notifications_api(tmp_path_factory.mktemp("fuzz-notifications"), fuzz_broker) as api:
+        yield api
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if TALLIES:
+        terminalreporter.section("API fuzzing (schemathesis)")
+        for tally in TALLIES:
+            terminalreporter.line(tally.line())
