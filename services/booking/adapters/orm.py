@@ -56,6 +56,16 @@ booking = Table(
     Index("ix_booking_start_status", "start_at", "status"),
 )
 
+# Tokens handed out again for a booking by Idempotency-Key replays (the first is booking.token_hash):
+# each answer's token keeps working, however many twins of the request raced or retried.
+booking_token = Table(
+    "booking_token",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("booking_id", String(36), ForeignKey("booking.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 # One row per resource and 5-minute cell it is held for. The primary key is the double-booking
 # guarantee: two bookings can never hold the same room, kit or therapist in the same cell.
 claim = Table(

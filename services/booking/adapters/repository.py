@@ -50,6 +50,14 @@ class AbstractRepository(abc.ABC):
     def by_idempotency_key(self, key: str) -> tuple[Booking, str] | None:
         """The booking a key made, with the fingerprint of the request that made it."""
 
+    def keep_token(self, booking_id: str, token_hash: str) -> None:
+        """Let one more token (an Idempotency-Key replay's) open the booking, beside its first."""
+        raise NotImplementedError("this repository keeps no replay tokens")
+
+    def has_token(self, booking_id: str, token_hash: str) -> bool:
+        """Whether a replay's token with this hash opens the booking (its first is `Booking.token_hash`)."""
+        return False
+
     @abc.abstractmethod
     def get(self, booking_id: str, lock: bool = False) -> Booking | None:
         """A booking; with `lock`, no other transaction changes it until this one ends."""
@@ -144,7 +152,13 @@ class AbstractRepository(abc.ABC):
     def therapists(self) -> list[Therapist]: ...
 
     @abc.abstractmethod
-    def locations(self) -> list[LocationRow]: ...
+    def locations(self) -> list[LocationRow]:
+        """The open locations: where new bookings are taken."""
+
+    def known_locations(self) -> list[LocationRow]:
+        """Every location the catalog published, retired ones too (`active` False): a booking made at one
+        keeps its time zone and name. A repository that keeps no retired ones answers the open ones."""
+        return self.locations()
 
     # ---- events
 
@@ -231,6 +245,7 @@ def location_from(values: Mapping[str, Any]) -> LocationRow:
         min_notice_minutes=values["min_notice_minutes"],
         max_advance_days=values["max_advance_days"],
         name=values.get("name") or "",
+        active=values.get("active", True),
     )
 
 
@@ -337,9 +352,19 @@ class SqlRepository(AbstractRepository):
         return True
 
     def by_idempotency_key(self, key: str) -> tuple[Booking, str] | None:
-        query = select(orm.booking).where(orm.booking.c.idempotency_key == key).with_for_update()
+        # No row lock: a replay only adds a token row, so twins replaying at once never wait on each other.
+        query = select(orm.booking).where(orm.booking.c.idempotency_key == key)
         row = self.session.execute(query).first()
         return (_booking(row), row.request_fingerprint) if row else None
+
+    def keep_token(self, booking_id: str, token_hash: str) -> None:
+        values = {"token_hash": token_hash, "booking_id": booking_id, "created_at": self.clock.now()}
+        self.session.execute(insert(orm.booking_token).values(**values))
+
+    def has_token(self, booking_id: str, token_hash: str) -> bool:
+        table = orm.booking_token
+        query = select(table.c.booking_id).where(table.c.token_hash == token_hash, table.c.booking_id == booking_id)
+        return self.session.execute(query).first() is not None
 
     def save(self, booking: Booking) -> None:
         values = self._row_values(booking)
@@ -515,6 +540,12 @@ class SqlRepository(AbstractRepository):
 
     def locations(self) -> list[LocationRow]:
         return list(self._once(("locations", ""), lambda: self._active(orm.location_copy, location_from)))
+
+    def known_locations(self) -> list[LocationRow]:
+        def read() -> list[LocationRow]:
+            return [location_from(row._mapping) for row in self.session.execute(select(orm.location_copy))]
+
+        return list(self._once(("known_locations", ""), read))
 
     def _active(self, table: Table, parse: Callable[[Mapping[str, Any]], Any]) -> list[Any]:
         return [parse(row._mapping) for row in self.session.execute(select(table).where(table.c.active.is_(True)))]

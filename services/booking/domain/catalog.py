@@ -8,6 +8,20 @@ from datetime import datetime
 THERAPIST = "therapist"
 KIND_NAMES = {"room": "treatment room", "cupping_kit": "cupping kit", THERAPIST: "therapist"}
 
+# The ranges the catalog accepts (its schemas and domain check them). A copy holding a value outside
+# them (stored before the catalog checked, or written by hand) is not booked against: time arithmetic
+# on it could overflow or take seconds per request.
+DURATION_MINUTES = (5, 480)
+BUFFER_MINUTES = (0, 240)
+UNITS_PER_KIND = (1, 4)
+GRID_MINUTES = (5, 240)
+MIN_NOTICE_MINUTES = (0, 43_200)  # 30 days
+MAX_ADVANCE_DAYS = (1, 730)
+
+
+def _outside(value: object, bounds: tuple[int, int]) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or not bounds[0] <= value <= bounds[1]
+
 
 def resource_kind(key: str) -> str:
     """The kind behind a held-resource key: `room` and `room#2` are both rooms."""
@@ -26,6 +40,16 @@ class TreatmentSpec:
 
     def buffer(self, kind: str) -> int:
         return self.buffer_minutes.get(kind, 0)
+
+    def out_of_range(self) -> str | None:
+        """What in this copy lies outside the catalog's ranges, or None."""
+        if _outside(self.duration_minutes, DURATION_MINUTES):
+            return "duration_minutes"
+        if any(_outside(v, BUFFER_MINUTES) for v in self.buffer_minutes.values()):
+            return "buffer_minutes"
+        if any(_outside(v, UNITS_PER_KIND) for v in self.required_resources.values()):
+            return "required_resources"
+        return None
 
 
 @dataclass(frozen=True)
@@ -81,3 +105,15 @@ class LocationRow:
     min_notice_minutes: int
     max_advance_days: int
     name: str = ""  # what people call it; the code where the catalog gave none
+    active: bool = True  # False: retired; its bookings keep its rules, new ones are refused
+
+    def out_of_range(self) -> str | None:
+        """What in this copy lies outside the catalog's ranges, or None."""
+        for name, value, bounds in (
+            ("slot_grid_minutes", self.grid_minutes, GRID_MINUTES),
+            ("min_notice_minutes", self.min_notice_minutes, MIN_NOTICE_MINUTES),
+            ("max_advance_days", self.max_advance_days, MAX_ADVANCE_DAYS),
+        ):
+            if _outside(value, bounds):
+                return name
+        return None

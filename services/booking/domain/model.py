@@ -121,11 +121,15 @@ class Booking:
         `free_until` of its start (an unconfirmed booking promised nothing, so it is never late)."""
         return not by_clinic and self.status is Status.CONFIRMED and self.start - now < free_until
 
-    def move_to(self, start: datetime, end: datetime, resources: dict[str, str], therapist: str) -> None:
-        """Reschedule a confirmed booking; the caller already holds the new slot's resources."""
+    def move_to(  # five inputs: the new slot, what holds it and where
+        self, start: datetime, end: datetime, resources: dict[str, str], therapist: str, location: str | None = None
+    ) -> None:
+        """Reschedule a confirmed booking (to `location`, if given); the caller already holds the new
+        slot's resources."""
         if self.status is not Status.CONFIRMED:
             raise IllegalTransition(f"only a confirmed booking can be rescheduled, this one is {self.status.value}")
         self.start, self.end = start, end
+        self.location = location or self.location
         self.resources = dict(resources)
         self.therapist = therapist
         self.version += 1

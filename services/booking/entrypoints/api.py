@@ -330,7 +330,7 @@ def reschedule_booking(  # seven parameters: FastAPI fills each from one part of
 ) -> BookingPublic:
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
     booking = _authorised(repository, booking_id, caller, wiring, lock=True, change=True)
-    changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now())
+    changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now(), body.location)
     _audit(session, wiring, caller.staff, "booking.reschedule", booking.id)
     background.add_task(relay_now, wiring)
     return _public(repository, booking, wiring, client=caller.staff is None)

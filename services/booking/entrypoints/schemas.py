@@ -2,39 +2,73 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from services.booking.domain.model import Status
 from services.booking.domain.screening import Outcome
+from shared.text import MULTI_LINE, ONE_LINE, one_line
 
 _NO_LINE_BREAKS = r"^[^\r\n]*$"
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """One instant is one request whatever offset it was written with (the Idempotency-Key fingerprint
+    compares the UTC form)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC form
+        raise ValueError("is out of range") from None
+
+
+# Every string is bounded and refuses control characters (shared/text.py).
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64), ONE_LINE]
+Email = Annotated[EmailStr, ONE_LINE]
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+Phone = Annotated[str, StringConstraints(max_length=40, pattern=r"^\+?[0-9 ()/-]{3,40}$"), ONE_LINE]
+# Told to the client in an email: one paragraph.
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_NO_LINE_BREAKS), MULTI_LINE]
+# A line break is refused by the pattern first (its message names the pattern), any other control
+# character afterwards.
+ClientName = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=_NO_LINE_BREAKS), AfterValidator(one_line)
+]
 Answers = Annotated[
-    dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=500)]], Field(max_length=40)
+    dict[
+        Annotated[str, StringConstraints(max_length=40), ONE_LINE],
+        Annotated[str, StringConstraints(max_length=500), MULTI_LINE],
+    ],
+    Field(max_length=40),
 ]
 
 
 class ClientIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200, pattern=_NO_LINE_BREAKS, examples=["Maria Schmidt"])
-    email: EmailStr = Field(examples=["maria@example.com"])
-    phone: str | None = Field(None, max_length=40, pattern=r"^\+?[0-9 ()/-]{3,40}$", examples=["+49 30 1234567"])
+    name: ClientName = Field(examples=["Maria Schmidt"])
+    email: Email = Field(examples=["maria@example.com"])
+    phone: Phone | None = Field(None, examples=["+49 30 1234567"])
     locale: Literal["en", "de"] = Field("en", description="language of the emails")
 
 
 class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    treatment: str = Field(min_length=1, max_length=64, examples=["back-leg-cupping"])
-    start: AwareDatetime = Field(
-        description="ISO 8601 with offset, on the slot grid", examples=["2026-12-01T10:00:00+01:00"]
-    )
+    treatment: Code = Field(examples=["back-leg-cupping"])
+    start: Instant = Field(description="ISO 8601 with offset, on the slot grid", examples=["2026-12-01T10:00:00+01:00"])
     client: ClientIn
-    therapist: str | None = Field(
-        None, max_length=64, description="a therapist's code, or omit for any qualified therapist", examples=[None]
+    therapist: Code | None = Field(
+        None, description="a therapist's code, or omit for any qualified therapist", examples=[None]
     )
-    location: str | None = Field(None, max_length=64, description="omit when the clinic has one location")
+    location: Code | None = Field(None, description="omit when the clinic has one location")
     reminder_2h: bool = Field(False, description="also send a short reminder 2 hours before the visit")
     answers: Answers = Field(
         default_factory=dict,
@@ -71,16 +105,13 @@ class AnswersPublic(BaseModel):
 
 class DeclineRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str = Field(min_length=1, max_length=500, pattern=_NO_LINE_BREAKS, description="told to the client")
+    reason: Reason = Field(description="told to the client")
 
 
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str | None = Field(
+    reason: Reason | None = Field(
         None,
-        min_length=1,
-        max_length=500,
-        pattern=_NO_LINE_BREAKS,
         description="staff only: why the clinic cancels, told to the client",
         examples=["the therapist is ill"],
     )
@@ -88,7 +119,11 @@ class CancelRequest(BaseModel):
 
 class RescheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: AwareDatetime = Field(description="the new start, ISO 8601 with offset, on the slot grid")
+    start: Instant = Field(description="the new start, ISO 8601 with offset, on the slot grid")
+    location: Code | None = Field(
+        None,
+        description="move it to this open location; omit to stay (a booking at a closed location must move)",
+    )
 
 
 class BookingAccepted(BaseModel):

@@ -24,7 +24,7 @@ def calendar_file(
     treatment = repository.treatment(booking.treatment)
     name = treatment.name if treatment else booking.treatment
     therapist = display_names(repository).get(booking.therapist or "", booking.therapist or "")
-    location = next((loc.name for loc in repository.locations() if loc.code == booking.location), "")
+    location = next((loc.name for loc in repository.known_locations() if loc.code == booking.location), "")
     visit = CalendarVisit(
         booking_id=booking.id,
         version=booking.version,

@@ -24,7 +24,13 @@ from services.booking.domain.exceptions import (
 )
 from services.booking.domain.model import Booking, Client, Status
 from services.booking.service_layer import intake
-from services.booking.service_layer.catalog_copy import booked_rules, check_open, location_rules, offered_treatment
+from services.booking.service_layer.catalog_copy import (
+    booked_rules,
+    check_open,
+    is_retired,
+    location_rules,
+    offered_treatment,
+)
 from services.booking.service_layer.holding import (
     Placement,
     day_bounds,
@@ -122,17 +128,17 @@ def request_booking(
 
 
 def replay(repository: AbstractRepository, key: str, fingerprint: str) -> tuple[Booking, str] | None:
-    """The booking an earlier request with this key made, with a fresh token (the client lost the first
-    answer, so the old token is replaced); None for a new key. A key reused for another request is refused."""
+    """The booking an earlier request with this key made, with a fresh token; None for a new key. Every
+    token handed out for it keeps working (twins racing each get one, and any answer may be the one that
+    reached the client). A key reused for another request is refused."""
     found = repository.by_idempotency_key(key)
     if found is None:
         return None
     booking, earlier = found
-    if earlier != fingerprint:
+    if not hmac.compare_digest(earlier or "", fingerprint):
         raise InvalidRequest("this Idempotency-Key was used for a different booking request")
     token = secrets.token_urlsafe(32)
-    booking.token_hash = hash_token(token)
-    repository.save(booking)
+    repository.keep_token(booking.id, hash_token(token))
     return booking, token
 
 
@@ -140,9 +146,14 @@ def get_booking(repository: AbstractRepository, booking_id: str, token: str | No
     """The booking if `token` is its token; staff pass None after their key was checked. `lock` before
     changing it."""
     booking = repository.get(booking_id, lock)
-    if booking is None or (token is not None and not hmac.compare_digest(booking.token_hash, hash_token(token))):
+    if booking is None or (token is not None and not _opens(repository, booking, hash_token(token))):
         raise NotFound("no booking with this id and token")
     return booking
+
+
+def _opens(repository: AbstractRepository, booking: Booking, digest: str) -> bool:
+    """Whether a token with this hash is the booking's first or one an Idempotency-Key replay handed out."""
+    return hmac.compare_digest(booking.token_hash, digest) or repository.has_token(booking.id, digest)
 
 
 def get_booking_for_client(  # five inputs: the booking, the key shown and what decides whether it fits
@@ -160,15 +171,29 @@ def get_booking_for_client(  # five inputs: the booking, the key shown and what 
     return booking
 
 
-def reschedule(
-    repository: AbstractRepository, booking: Booking, new_start: datetime, defaults: BookingRules, now: datetime
+def reschedule(  # six inputs: the booking, where and when it goes, and the rules it is checked by
+    repository: AbstractRepository,
+    booking: Booking,
+    new_start: datetime,
+    defaults: BookingRules,
+    now: datetime,
+    location: str | None = None,
 ) -> None:
-    """Move a confirmed booking atomically: the new slot's room, kit and therapist are held before the
-    old ones are released, in one transaction; if any cannot be had, SlotUnavailable leaves the booking
-    (and the transaction, which the caller rolls back) untouched."""
+    """Move a confirmed booking atomically, to another open `location` if given: the new slot's room, kit
+    and therapist are held before the old ones are released, in one transaction; if any cannot be had,
+    SlotUnavailable leaves the booking (and the transaction, which the caller rolls back) untouched. A
+    booking at a retired location can only be moved to an open one."""
     if booking.status is not Status.CONFIRMED:
         raise IllegalTransition(f"only a confirmed booking can be rescheduled, this one is {booking.status.value}")
-    rules = location_rules(repository, booking.location, defaults)
+    target = location or booking.location
+    if target == booking.location and is_retired(repository, target):
+        open_ = ", ".join(sorted(loc.code for loc in repository.locations())) or "none"
+        raise InvalidRequest(
+            f"location {target!r} is closed and takes no new visits; move the booking to an open one "
+            f"with `location` ({open_}) or cancel it",
+            field="location",
+        )
+    rules = location_rules(repository, target, defaults)
     problem = rules.problem_with(new_start, now)
     if problem:
         raise InvalidRequest(problem, field="start")
@@ -185,7 +210,8 @@ def reschedule(
     if therapist is None:
         reason = no_therapist_reason(repository, booking, treatment)
         raise SlotUnavailable(f"{reason} at {when(new_start, rules.tz)}; your booking keeps its time")
-    booking.move_to(new_start, new_start + timedelta(minutes=treatment.duration_minutes), held, therapist)
+    end = new_start + timedelta(minutes=treatment.duration_minutes)
+    booking.move_to(new_start, end, held, therapist, rules.location)
     repository.release_cells(booking.id, own - held_claims(treatment, new_start, held, therapist))
     repository.save(booking)
     facts = slot_facts(repository, booking, treatment, rules)
@@ -249,6 +275,6 @@ def resource_day(
     where += [r.location for r in repository.resources() if r.kind == kind and r.code == code]
     if not where:
         raise NotFound(f"no {KIND_NAMES.get(kind, kind)} {code!r}")
-    tz = location_rules(repository, where[0], defaults).tz
+    tz = booked_rules(repository, where[0], defaults).tz  # its location may be retired: its bookings still show
     start, end = day_bounds(datetime.combine(day, time(12), tz), tz)
     return repository.bookings_holding(kind, code, cell_of(start), cell_of(end) - 1)

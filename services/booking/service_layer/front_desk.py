@@ -11,7 +11,7 @@ from services.booking.domain.calendar import BookingRules, cell_of, local_today
 from services.booking.domain.catalog import THERAPIST
 from services.booking.domain.day_view import DayView, LocationCatalog, day_view
 from services.booking.domain.model import Booking
-from services.booking.service_layer.catalog_copy import location_rules
+from services.booking.service_layer.catalog_copy import site_rules
 from services.booking.service_layer.holding import day_bounds
 
 
@@ -19,7 +19,7 @@ def location_day(
     repository: AbstractRepository, location: str | None, day: date | None, defaults: BookingRules, now: datetime
 ) -> DayView:
     """`location` (None: the clinic's only one) on local `day` (None: today there, by `now`)."""
-    rules = location_rules(repository, location, defaults)
+    rules = site_rules(repository, location, defaults)  # a retired location's day still shows
     day = day or local_today(now, rules.tz)
     start, end = day_bounds(datetime.combine(day, time(12), rules.tz), rules.tz)
     first, last = cell_of(start), cell_of(end) - 1

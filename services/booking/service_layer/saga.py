@@ -26,7 +26,7 @@ from services.booking.domain.calendar import BookingRules
 from services.booking.domain.catalog import TreatmentSpec
 from services.booking.domain.exceptions import InvalidRequest
 from services.booking.domain.model import Booking, Status
-from services.booking.service_layer.catalog_copy import location_rules
+from services.booking.service_layer.catalog_copy import check_in_range, location_rules
 from services.booking.service_layer.holding import (
     Placement,
     hold_resources,
@@ -89,6 +89,11 @@ def _step_ready(
     treatment = repository.treatment(booking.treatment)
     if treatment is None or not treatment.active:
         reject(repository, booking, treatment, "this treatment is no longer offered", rules)
+        return None
+    try:
+        check_in_range(treatment)
+    except InvalidRequest:  # logged there; rejected rather than left pending or crashing on every retry
+        reject(repository, booking, treatment, "this treatment cannot be booked at the moment", rules)
         return None
     return Placement(booking, treatment, booking.start, rules)
 

@@ -22,6 +22,21 @@ _HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")  # 24:00 ends a shift a
 _AMOUNT = re.compile(r"^\d{1,6}\.\d{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
+# The documented range (inclusive) of every number staff enter; the schemas say the same, and the
+# booking service refuses a copy outside them (its calendar arithmetic would overflow or crawl).
+DURATION_MINUTES = (5, 480)
+BUFFER_MINUTES = (0, 240)
+UNITS_PER_KIND = (1, 4)
+SLOT_GRID_MINUTES = (5, 240)
+MIN_NOTICE_MINUTES = (0, 43_200)  # 30 days
+MAX_ADVANCE_DAYS = (1, 730)
+TIME_OFF_DAYS = 366  # the longest single absence
+TIME_OFF_YEARS = (2000, 2099)
+
+
+def _within(value: int, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
 
 @dataclass(frozen=True)
 class WeeklyHours:
@@ -79,18 +94,25 @@ class Treatment:
 
     def validate(self) -> None:
         check_code(self.slug, "treatment slug")
-        if self.duration_minutes <= 0 or self.duration_minutes % CELL_MINUTES:
-            raise CatalogError(f"duration must be a positive multiple of {CELL_MINUTES} minutes")
+        low, high = DURATION_MINUTES
+        if not _within(self.duration_minutes, DURATION_MINUTES) or self.duration_minutes % CELL_MINUTES:
+            raise CatalogError(f"duration must be a positive multiple of {CELL_MINUTES} minutes, from {low} to {high}")
         for kind, count in self.required_resources.items():
             if kind not in RESOURCE_KINDS:
                 raise CatalogError(f"unknown resource kind {kind!r}; known: {', '.join(RESOURCE_KINDS)}")
-            if not 1 <= count <= 4:
-                raise CatalogError(f"a treatment needs 1 to 4 of each resource kind it names, not {count} {kind}")
+            if not _within(count, UNITS_PER_KIND):
+                low, high = UNITS_PER_KIND
+                raise CatalogError(
+                    f"a treatment needs {low} to {high} of each resource kind it names, not {count} {kind}"
+                )
         for kind, minutes in self.buffer_minutes.items():
             if kind not in (*RESOURCE_KINDS, THERAPIST):
                 raise CatalogError(f"buffer for unknown kind {kind!r}")
-            if minutes < 0 or minutes % CELL_MINUTES:
-                raise CatalogError(f"buffer for {kind} must be a non-negative multiple of {CELL_MINUTES} minutes")
+            if not _within(minutes, BUFFER_MINUTES) or minutes % CELL_MINUTES:
+                low, high = BUFFER_MINUTES
+                raise CatalogError(
+                    f"buffer for {kind} must be a non-negative multiple of {CELL_MINUTES} minutes, from {low} to {high}"
+                )
         if not self.required_skills:
             raise CatalogError("a treatment needs at least one therapist skill")
         if not self.required_resources:
@@ -151,6 +173,9 @@ class TimeOff:
             raise CatalogError("time off needs times with a UTC offset, e.g. 2026-12-24T00:00:00+01:00")
         if end <= start:
             raise CatalogError("time off must end after it starts")
+        if (end - start).days >= TIME_OFF_DAYS or not all(_within(t.year, TIME_OFF_YEARS) for t in (start, end)):
+            first, last = TIME_OFF_YEARS
+            raise CatalogError(f"time off lasts at most {TIME_OFF_DAYS} days, between the years {first} and {last}")
 
 
 @dataclass(frozen=True)
@@ -205,10 +230,15 @@ class Location:
                 raise CatalogError(message) from None
         for hours in self.opening_hours:
             hours.validate()
-        if self.slot_grid_minutes <= 0 or self.slot_grid_minutes % CELL_MINUTES:
-            raise CatalogError(f"the slot grid must be a positive multiple of {CELL_MINUTES} minutes")
-        if self.min_notice_minutes < 0 or self.max_advance_days <= 0:
-            raise CatalogError("minimum notice must be zero or more and maximum advance at least one day")
+        if not _within(self.slot_grid_minutes, SLOT_GRID_MINUTES) or self.slot_grid_minutes % CELL_MINUTES:
+            low, high = SLOT_GRID_MINUTES
+            raise CatalogError(
+                f"the slot grid must be a positive multiple of {CELL_MINUTES} minutes, from {low} to {high}"
+            )
+        if not _within(self.min_notice_minutes, MIN_NOTICE_MINUTES):
+            raise CatalogError("minimum notice must be from {} to {} minutes".format(*MIN_NOTICE_MINUTES))
+        if not _within(self.max_advance_days, MAX_ADVANCE_DAYS):
+            raise CatalogError("maximum advance must be from {} to {} days".format(*MAX_ADVANCE_DAYS))
 
 
 def check_code(code: str, what: str) -> None:
