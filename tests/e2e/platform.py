@@ -36,6 +36,9 @@ class Platform:
     logs: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    # By name ("booking-worker", "scheduler", ...): each process's command and its current process.
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    named: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def booking(self) -> str:
@@ -47,6 +50,17 @@ class Platform:
     def log(self, name: str) -> str:
         path = self.logs / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a process and everything it started (a worker and its pool), as a crash would."""
+        proc = self.named[name]
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+    def respawn(self, name: str) -> None:
+        """Start a process again with the command it was started with, as a supervisor would."""
+        _spawn(self, name, self.commands[name])
 
     def stop(self) -> None:
         for proc in self.processes:
@@ -62,11 +76,14 @@ class Platform:
 
 
 def _spawn(platform: Platform, name: str, args: list[str]) -> None:
-    log = (platform.logs / f"{name}.log").open("wb")
+    log = (platform.logs / f"{name}.log").open("ab")  # a respawned process logs after its predecessor
     proc = subprocess.Popen(
         args, cwd=ROOT, env=platform.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+    log.close()  # the child has its own copy
     platform.processes.append(proc)
+    platform.commands[name] = args
+    platform.named[name] = proc
 
 
 def start_platform(
@@ -75,6 +92,7 @@ def start_platform(
     database_urls: dict[str, str],
     smtp: SmtpSink,
     booking_workers: int = 2,
+    notifications_workers: int = 1,
     extra_env: dict[str, str] | None = None,
 ) -> Platform:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
@@ -94,8 +112,8 @@ def start_platform(
         BOOKING_URL=f"http://127.0.0.1:{booking_port}",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),  # make test-dates adds one
         **{f"{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})  # a suite's own values win over the defaults above
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     platform = Platform(env=env, urls={}, smtp=smtp, logs=logs)
@@ -105,7 +123,7 @@ def start_platform(
     assert migrated.returncode == 0, migrated.stderr
     try:
         for service in SERVICES:
-            concurrency = booking_workers if service == "booking" else 1
+            concurrency = {"booking": booking_workers, "notifications": notifications_workers}.get(service, 1)
             _spawn(
                 platform,
                 f"{service}-worker",
