@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.catalog.domain.errors import CatalogError
@@ -173,7 +173,8 @@ class TimeOff:
             raise CatalogError("time off needs times with a UTC offset, e.g. 2026-12-24T00:00:00+01:00")
         if end <= start:
             raise CatalogError("time off must end after it starts")
-        if (end - start).days >= TIME_OFF_DAYS or not all(_within(t.year, TIME_OFF_YEARS) for t in (start, end)):
+        far = not all(_within(moment.year, TIME_OFF_YEARS) for moment in (start, end))
+        if far or end - start > timedelta(days=TIME_OFF_DAYS):
             first, last = TIME_OFF_YEARS
             raise CatalogError(f"time off lasts at most {TIME_OFF_DAYS} days, between the years {first} and {last}")
 
