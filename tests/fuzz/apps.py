@@ -8,10 +8,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from services.booking import bootstrap as booking
@@ -39,6 +41,7 @@ from tests.support.apps import service_database
 from tests.support.servers import Server
 
 CUPPING = seed.BACK_LEG_CUPPING.slug
+PASSWORD = "fuzzing-front-desk-password"
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Api:
     name: str
     app: FastAPI
     staff_key: str
-    known: dict[str, list[str]] = field(default_factory=dict)
+    known: dict[str, list[Any]] = field(default_factory=dict)  # by parameter or body field name
 
 
 @contextmanager
@@ -58,10 +61,25 @@ def catalog_api(directory: Path, broker: Server) -> Iterator[Api]:
         settings = CatalogSettings(database_url=url, redis_url=broker.url, admin_api_key=service.staff_key)
         wiring = catalog.bootstrap(settings)
         entries.load_seed(wiring.unit_of_work)
+        app = catalog_app(wiring)
+        email = "front-desk@clinic.example"
+        account = {"email": email, "name": "Fuzz Front Desk", "role": "front_desk", "locations": ["main"]}
+        with TestClient(app) as client:
+            created = client.post(
+                "/staff/accounts", json={**account, "password": PASSWORD}, headers={"X-API-Key": service.staff_key}
+            )
+        assert created.status_code == 201, created.text
         treatments = [t.slug for t in seed.TREATMENTS]
         codes = [e.code for e in (*seed.LOCATIONS, *seed.RESOURCES, *seed.THERAPISTS)]
-        known = {"slug": treatments, "treatment": treatments, "code": codes}
-        yield Api("catalog", catalog_app(wiring), service.staff_key, known)
+        known = {
+            "slug": treatments,
+            "treatment": treatments,
+            "code": codes,
+            "account_id": [created.json()["id"]],
+            "email": [email],
+            "password": [PASSWORD],
+        }
+        yield Api("catalog", app, service.staff_key, known)
         wiring.database.reset()
 
 
@@ -78,24 +96,36 @@ def booking_api(directory: Path, broker: Server) -> Iterator[Api]:
         )
         wiring = booking.bootstrap(settings, publish=producer("booking", settings))
         app = booking_app(wiring)
-        booked = [_confirmed_booking(app, wiring, hour) for hour in (10, 13, 16)]
-        codes = [e.code for e in (*seed.RESOURCES, *seed.THERAPISTS)]
-        yield Api("booking", app, service.staff_key, {"booking_id": booked, "code": codes})
+        with TestClient(app) as client:
+            booked = [_confirmed_booking(client, wiring, hour) for hour in (10, 13, 16)]
+            free = client.get("/availability", params={"treatment": CUPPING, "date": _day(4).isoformat(), "days": 3})
+        known = {
+            "booking_id": booked,
+            "code": [e.code for e in (*seed.RESOURCES, *seed.THERAPISTS)],
+            # A cupping session at a time free now, any therapist, no answers: a body that may be booked.
+            "treatment": [CUPPING],
+            "start": free.json()["slots"][:20],
+            "therapist": [None, *(t.code for t in seed.THERAPISTS)],
+            "location": [None, *(loc.code for loc in seed.LOCATIONS)],
+            "answers": [{}],
+        }
+        yield Api("booking", app, service.staff_key, known)
         wiring.database.reset()
 
 
-def _confirmed_booking(app: FastAPI, wiring: booking.Wiring, hour: int) -> str:
-    """A booking made through the API and placed by the saga, as the booking worker would."""
-    from fastapi.testclient import TestClient
+def _day(working_days_ahead: int) -> date:
+    return clock.working_day(working_days_ahead)
 
-    start = datetime.combine(clock.working_day(3), time(hour), tzinfo=clock.BERLIN)
+
+def _confirmed_booking(client: TestClient, wiring: booking.Wiring, hour: int) -> str:
+    """A booking made through the API and placed by the saga, as the booking worker would."""
+    start = datetime.combine(_day(3), time(hour), tzinfo=clock.BERLIN)
     body = {
         "treatment": CUPPING,
         "start": start.isoformat(),
         "client": {"name": "Maria Schmidt", "email": f"maria.{uuid.uuid4().hex[:8]}@example.com"},
     }
-    with TestClient(app) as client:
-        response = client.post("/bookings", json=body)
+    response = client.post("/bookings", json=body)
     assert response.status_code == 202, response.text
     booking_id: str = response.json()["id"]
     with wiring.transactions()() as repository:
@@ -117,5 +147,6 @@ def notifications_api(directory: Path, broker: Server) -> Iterator[Api]:
             )
         with service.db.connect() as connection:
             ids = [str(i) for i in connection.execute(select(notifications_orm.delivery.c.id)).scalars()]
-        yield Api("notifications", notifications_app(wiring), service.staff_key, {"delivery_id": ids})
+        known = {"delivery_id": ids, "booking_id": [confirmed.booking_id]}
+        yield Api("notifications", notifications_app(wiring), service.staff_key, known)
         wiring.database.reset()

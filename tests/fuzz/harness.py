@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -31,6 +32,7 @@ CHECKS = {
     "status_code_conformance": status_code_conformance,
     "response_schema_conformance": response_schema_conformance,
     "content_type_conformance": content_type_conformance,
+    "response_headers_conformance": response_headers_conformance,  # Retry-After on a 429
 }
 SHOWN = 3  # failures described per (check, operation)
 
@@ -77,19 +79,28 @@ def fuzz(api: Api, headers: dict[str, str], credentials: str, examples: int) -> 
     return tally
 
 
-def _cases(operation: Any, mode: GenerationMode, known: dict[str, list[str]]) -> st.SearchStrategy[Any]:
-    """Cases from the document; for a path parameter naming something, half of them name a real one."""
+def _cases(operation: Any, mode: GenerationMode, known: dict[str, list[Any]]) -> st.SearchStrategy[Any]:
+    """Cases from the document. Valid ones often name real things: a path parameter, query parameter or
+    top-level body field called like a key of `known` takes one of its values in most cases
+    (a random id reaches nothing but a 404)."""
     generated = operation.as_strategy(generation_mode=mode)
-    names = [p.name for p in operation.path_parameters]
-    real = {name: known[name] for name in names if known.get(name)}
-    if not real or mode is GenerationMode.NEGATIVE:
+    if mode is GenerationMode.NEGATIVE or not known:
         return generated
-    return st.one_of(
-        generated,
-        st.fixed_dictionaries({n: st.sampled_from(v) for n, v in real.items()}).flatmap(
-            lambda chosen: operation.as_strategy(generation_mode=mode, path_parameters=chosen)
-        ),
-    )
+    # Real values first: Hypothesis leans towards the first branch, and generated ones come often enough.
+    picks = st.fixed_dictionaries({name: st.sampled_from(values) | st.just(KEEP) for name, values in known.items()})
+    return st.tuples(generated, picks).map(lambda pair: _naming_real_things(*pair))
+
+
+KEEP = object()  # a pick that leaves the generated value
+
+
+def _naming_real_things(case: Any, picks: dict[str, object]) -> Any:
+    for container in (case.path_parameters, case.query, case.body):
+        if isinstance(container, dict):
+            for name in container.keys() & picks.keys():
+                if picks[name] is not KEEP:
+                    container[name] = picks[name]
+    return case
 
 
 def _run(operation: Any, cases: st.SearchStrategy[Any], headers: dict[str, str], tally: Tally, examples: int) -> None:
