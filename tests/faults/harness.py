@@ -109,7 +109,8 @@ class _Handler:
         raw = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
         message = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)
-        self._server._keep(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message, raw))
+        peer = tuple(session.peer) if session.peer else None
+        self._server._keep(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message, raw, peer))
         if self._server.hold_next.is_set():
             # The message is ours now but the sender has not heard 250 yet: the moment a kill leaves
             # its delivery `sending`, which only the stuck-send sweep can finish (with a second copy).
@@ -127,11 +128,12 @@ class MailServer(SmtpSink):
     def __init__(self) -> None:
         super().__init__()
         self.port = free_port()
-        self.arrived: dict[int, float] = {}  # id(ReceivedMail) -> monotonic arrival
+        self.arrivals: list[tuple[float, ReceivedMail]] = []  # (monotonic arrival, message), in order
         self.hold_next = threading.Event()
         self.holding = threading.Event()
         self.hold_seconds = 5.0
         self.held: list[str] = []  # Message-IDs the server had when their sender was killed
+        self.kills: list[float] = []  # monotonic moments senders were killed (note_kill)
 
     def start(self) -> MailServer:
         from aiosmtpd.controller import Controller
@@ -142,7 +144,35 @@ class MailServer(SmtpSink):
 
     def _keep(self, mail: ReceivedMail) -> None:
         super()._keep(mail)
-        self.arrived[id(mail)] = time.monotonic()
+        self.arrivals.append((time.monotonic(), mail))
+
+    def note_kill(self) -> None:
+        """A sending process is about to be killed: what it sent since its last commit may come again."""
+        self.kills.append(time.monotonic())
+
+    def killed_connections(self, within: float = 30.0) -> set[tuple[str, int] | None]:
+        """SMTP connections (one per sending process) that carried a message in the `within` seconds
+        before a kill and none after it: the killed processes'."""
+        arrivals = list(self.arrivals)
+        killed = set()
+        for kill in self.kills:
+            before = {mail.peer for at, mail in arrivals if kill - within <= at <= kill}
+            after = {mail.peer for at, mail in arrivals if at > kill}
+            killed |= before - after
+        return killed
+
+    def repeats(self) -> dict[str, tuple[int, float, bool]]:
+        """Message-IDs that arrived more than once: (copies, seconds between the first two, whether the
+        first came over the connection of a process killed before it could record the message as sent)."""
+        seen: dict[str, list[tuple[float, ReceivedMail]]] = defaultdict(list)
+        for at, mail in list(self.arrivals):
+            seen[str(mail.message["Message-ID"])].append((at, mail))
+        killed = self.killed_connections()
+        return {
+            mid: (len(copies), round(copies[1][0] - copies[0][0], 1), copies[0][1].peer in killed)
+            for mid, copies in seen.items()
+            if len(copies) > 1
+        }
 
 
 def message_key(mail: EmailMessage) -> tuple[str, str]:

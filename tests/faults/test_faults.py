@@ -142,6 +142,7 @@ def test_the_platform_heals_from_kills_a_broker_restart_and_a_mail_outage(
             mail.holding.clear()
             mail.hold_next.set()
             wait_until(mail.holding.is_set, timeout=60, message="the notifications worker sent nothing")
+            mail.note_kill()
             if whole_worker:
                 platform.kill("notifications-worker")
                 time.sleep(1)
@@ -176,7 +177,8 @@ def test_the_platform_heals_from_kills_a_broker_restart_and_a_mail_outage(
     known = statuses(booking_db)
     outcomes = Counter(known.get(b, "lost") for b in accepted)
     copies = copies_by_message_id(mail)
-    repeated = {mid: n for mid, n in copies.items() if n > 1}
+    repeated = mail.repeats()
+    window = _stuck_window()
     by_booking: dict[tuple[str, str], set[str]] = {}
     for message in mail.messages:
         by_booking.setdefault(message_key(message), set()).add(str(message["Message-ID"]))
@@ -192,7 +194,9 @@ def test_the_platform_heals_from_kills_a_broker_restart_and_a_mail_outage(
         "outcomes": dict(outcomes),
         "double_bookings": len(double_bookings(booking_db)),
         "emails_received": sum(copies.values()),
-        "resent_with_same_message_id": sum(n - 1 for n in repeated.values()),
+        "resent_with_same_message_id": sum(n - 1 for n, _, _ in repeated.values()),
+        "seconds_before_resend": sorted(gap for _, gap, _ in repeated.values()),
+        "stuck_send_window_seconds": window,
         "held_mid_send": len(mail.held),
         **facts,
         "heal_seconds": heal,
@@ -217,6 +221,10 @@ def test_the_platform_heals_from_kills_a_broker_restart_and_a_mail_outage(
     told_both = [b for b in accepted if known[b] == "confirmed" and (b, "booking_rejected") in by_booking]
     assert told_both == [], "confirmed bookings were also told they were rejected"
     # A Message-ID arrives twice only for a message the server had when its sender was killed.
-    assert set(repeated) <= set(mail.held), repeated
-    assert all(n == 2 for n in repeated.values()), repeated
+    # The stuck-send sweep sent each message again that its sender was killed before recording as sent:
+    # the held ones, and any a killed process had sent just before (a booking's few finish in one commit).
+    assert set(mail.held) <= set(repeated), (mail.held, repeated)
+    # Any other second copy is a duplicate: a Message-ID arrives twice only in that window, and once more.
+    stray = {mid: r for mid, r in repeated.items() if not (r[0] == 2 and r[2] and r[1] >= window / 2)}
+    assert stray == {}, stray
     assert failed == 0
