@@ -3,7 +3,8 @@ and the sizes of bodies, query strings and headers (applied by `install_common`)
 
 Rates are counted with the `limits` library's moving window on Redis (the service's REDIS_URL, or
 RATE_LIMIT_STORAGE_URL), so every process of an API counts against the same budget. A route opts in with
-one of the dependencies below (`dependencies=[LimitBookingCreation]`); over a limit it answers 429 with
+one of the dependencies below (`dependencies=[LimitAvailability]`, or a `BookingBudget` parameter it
+spends); over a limit it answers 429 with
 `Retry-After` (seconds) and `{"detail": "<which limit, when to retry>"}`.
 
 Who is counted: the client's address (`request.client.host`: uvicorn replaces it with X-Forwarded-For's
@@ -27,7 +28,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
@@ -282,14 +283,29 @@ async def _count(request: Request, checks: Sequence[tuple[str, str, str]]) -> No
 # --- the dependencies routes declare ---------------------------------------------------------------
 
 
-async def limit_booking_creation(request: Request) -> None:
-    """POST /bookings: per client address and per client email (staff exempt)."""
-    if _limiter(request) is None or is_verified_staff(request):
-        return
-    checks = _per_address("bookings-per-address", request)
-    if email := normalised_email(await _json_field(request, "client", "email")):
-        checks.append(("bookings-per-email", "email", email))
-    await _count(request, checks)
+@dataclass(frozen=True)
+class Budget:
+    """Counts a route spends only once it knows the request costs something (a new booking, not the
+    replay of one)."""
+
+    limiter: Limiter | None = None
+    checks: tuple[tuple[str, str, str], ...] = ()
+
+    def spend(self) -> None:
+        """Count now (blocking: call it from a sync route); TooManyRequests when over a limit."""
+        if self.limiter is not None and self.checks:
+            self.limiter.check(self.checks)
+
+
+async def limit_booking_creation(request: Request) -> Budget:
+    """POST /bookings: per client address at once; per client email as the route makes a new booking,
+    so the replays of one Idempotency-Key (and their racing twins) cost that person nothing (staff exempt)."""
+    limiter = _limiter(request)
+    if limiter is None or is_verified_staff(request):
+        return Budget()
+    await _count(request, _per_address("bookings-per-address", request))
+    email = normalised_email(await _json_field(request, "client", "email"))
+    return Budget(limiter, (("bookings-per-email", "email", email),) if email else ())
 
 
 async def limit_availability(request: Request) -> None:
@@ -319,7 +335,7 @@ async def limit_sign_in(request: Request) -> None:
     await _count(request, checks)
 
 
-LimitBookingCreation = Depends(limit_booking_creation)
+BookingBudget = Annotated[Budget, Depends(limit_booking_creation)]
 LimitAvailability = Depends(limit_availability)
 LimitBookingChanges = Depends(limit_booking_changes)
 LimitSignIn = Depends(limit_sign_in)

@@ -120,6 +120,21 @@ def test_one_email_is_limited_whatever_address_it_books_from(booking: Booking) -
     assert detail.startswith("too many booking requests for this email address: at most 2 per hour")
 
 
+def test_replays_of_one_idempotency_key_cost_its_email_nothing(booking: Booking) -> None:
+    """The issue's twenty retries of one request: each gets the booking and a working token; only a new
+    booking spends the email's budget (2 per hour here)."""
+    email, key = f"retry.{uuid.uuid4().hex[:8]}@example.com", {"Idempotency-Key": uuid.uuid4().hex}
+    body = booking_request(email)
+    answers = [booking.client().post("/bookings", json=body, headers=key) for _ in range(5)]
+    assert [a.status_code for a in answers] == [202] * 5
+    assert len({a.json()["id"] for a in answers}) == 1
+    for answer in answers:
+        token = {"X-Booking-Token": answer.json()["token"]}
+        assert booking.client().get(f"/bookings/{answer.json()['id']}", headers=token).status_code == 200
+    assert booking.client().post("/bookings", json=booking_request(email)).status_code == 202
+    refused(booking.client().post("/bookings", json=booking_request(email)))
+
+
 def test_the_front_desk_and_machines_book_for_many_clients_from_one_address(booking: Booking) -> None:
     address = next(_addresses)
     desk = booking.client(address)

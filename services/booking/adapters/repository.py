@@ -50,13 +50,13 @@ class AbstractRepository(abc.ABC):
     def by_idempotency_key(self, key: str) -> tuple[Booking, str] | None:
         """The booking a key made, with the fingerprint of the request that made it."""
 
+    @abc.abstractmethod
     def keep_token(self, booking_id: str, token_hash: str) -> None:
         """Let one more token (an Idempotency-Key replay's) open the booking, beside its first."""
-        raise NotImplementedError("this repository keeps no replay tokens")
 
+    @abc.abstractmethod
     def has_token(self, booking_id: str, token_hash: str) -> bool:
         """Whether a replay's token with this hash opens the booking (its first is `Booking.token_hash`)."""
-        return False
 
     @abc.abstractmethod
     def get(self, booking_id: str, lock: bool = False) -> Booking | None:
@@ -155,10 +155,10 @@ class AbstractRepository(abc.ABC):
     def locations(self) -> list[LocationRow]:
         """The open locations: where new bookings are taken."""
 
+    @abc.abstractmethod
     def known_locations(self) -> list[LocationRow]:
         """Every location the catalog published, retired ones too (`active` False): a booking made at one
-        keeps its time zone and name. A repository that keeps no retired ones answers the open ones."""
-        return self.locations()
+        keeps its time zone and name."""
 
     # ---- events
 

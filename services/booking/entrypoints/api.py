@@ -56,7 +56,7 @@ from shared.http import (
 )
 from shared.ops_endpoints import install_ops
 from shared.pagination import Paging
-from shared.rate_limits import LimitAvailability, LimitBookingChanges, LimitBookingCreation
+from shared.rate_limits import BookingBudget, LimitAvailability, LimitBookingChanges
 from shared.staff import MaybeStaffDep, Staff, StaffDep
 
 LocalDate = Annotated[
@@ -209,10 +209,10 @@ def _public(repository: AbstractRepository, booking: Booking, wiring: Wiring, cl
     status_code=status.HTTP_202_ACCEPTED,
     response_model=BookingAccepted,
     tags=["bookings"],
-    dependencies=[LimitBookingCreation],
 )
-def create_booking(  # six parameters: FastAPI fills each from one part of the request
+def create_booking(  # seven parameters: FastAPI fills each from one part of the request
     body: BookingCreate,
+    budget: BookingBudget,
     repository: Repository,
     wiring: WiringDep,
     background: BackgroundTasks,
@@ -250,6 +250,7 @@ def create_booking(  # six parameters: FastAPI fills each from one part of the r
     )
     try:
         booking, token = changes.request_booking(repository, request, wiring.rules, wiring.clock.now(), idempotency)
+        budget.spend()  # a new booking: over the client's limit, its transaction is rolled back
     except AlreadyRequested:  # a concurrent twin with the same key won the race
         assert idempotency is not None
         twin = changes.replay(repository, *idempotency)

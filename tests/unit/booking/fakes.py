@@ -46,6 +46,7 @@ class FakeRepository(AbstractRepository):
         self.claims: dict[tuple[str, str, int], str] = {}  # (kind, code, cell) -> booking id: the primary key
         self.copies: dict[tuple[type[Payload], str], dict[str, object]] = {}
         self.kept_answers: dict[str, Screening] = {}
+        self.tokens: dict[str, str] = {}  # a replay's token hash -> its booking id
         self.announced: list[tuple[Payload, str]] = []
 
     # ---- bookings
@@ -183,6 +184,15 @@ class FakeRepository(AbstractRepository):
 
     def locations(self) -> list[LocationRow]:
         return [location_from(loc) for loc in self._copies(LocationPublished) if loc["active"]]
+
+    def known_locations(self) -> list[LocationRow]:
+        return [location_from(loc) for loc in self._copies(LocationPublished)]
+
+    def keep_token(self, booking_id: str, token_hash: str) -> None:
+        self.tokens[token_hash] = booking_id
+
+    def has_token(self, booking_id: str, token_hash: str) -> bool:
+        return self.tokens.get(token_hash) == booking_id
 
     # ---- events
 

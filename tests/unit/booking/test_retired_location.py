@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from services.booking.adapters.repository import location_from
-from services.booking.domain.catalog import LocationRow
 from services.booking.domain.exceptions import InvalidRequest
 from services.booking.domain.model import Client
 from services.booking.service_layer import catalog_copy, changes, saga
@@ -18,20 +16,13 @@ from tests.unit.booking.fakes import FakeRepository
 LONDON = "Europe/London"  # not the defaults' zone: the booking must keep its location's
 
 
-class KeepsRetired(FakeRepository):
-    """The fake, answering retired locations too, as the SQL repository does."""
-
-    def known_locations(self) -> list[LocationRow]:
-        return [location_from(values) for values in self._copies(LocationPublished)]
-
-
 def main(revision: int = 1, active: bool = True) -> LocationPublished:
     return LocationPublished(code="main", revision=revision, name="Main", timezone=LONDON, active=active)
 
 
 @pytest.fixture
-def sites(repository: FakeRepository) -> KeepsRetired:
-    kept = KeepsRetired(FixedClock(NOW))
+def sites(repository: FakeRepository) -> FakeRepository:
+    kept = FakeRepository(FixedClock(NOW))
     kept.copies = repository.copies
     for event in (main(), LocationPublished(code="west", revision=1, name="West", timezone=LONDON)):
         catalog_copy.on_location_published(kept, Envelope.wrap(event, "catalog"))
@@ -47,7 +38,7 @@ def sites(repository: FakeRepository) -> KeepsRetired:
     return kept
 
 
-def confirmed_at_main(sites: KeepsRetired) -> str:
+def confirmed_at_main(sites: FakeRepository) -> str:
     request = changes.BookingRequest(
         treatment=CUPPING, start=at(TUESDAY, 10), client=Client(name="Maria", email="maria@example.com"),
         correlation_id="t", location="main",
@@ -57,11 +48,11 @@ def confirmed_at_main(sites: KeepsRetired) -> str:
     return booking.id
 
 
-def retire_main(sites: KeepsRetired) -> None:
+def retire_main(sites: FakeRepository) -> None:
     catalog_copy.on_location_published(sites, Envelope.wrap(main(2, active=False), "catalog"))
 
 
-def test_a_booking_at_a_retired_location_keeps_its_time_zone(sites: KeepsRetired) -> None:
+def test_a_booking_at_a_retired_location_keeps_its_time_zone(sites: FakeRepository) -> None:
     confirmed_at_main(sites)
     retire_main(sites)
     assert catalog_copy.booked_rules(sites, "main", RULES).tz.key == LONDON
@@ -70,7 +61,7 @@ def test_a_booking_at_a_retired_location_keeps_its_time_zone(sites: KeepsRetired
         catalog_copy.location_rules(sites, "main", RULES)
 
 
-def test_a_booking_at_a_retired_location_moves_only_to_an_open_one(sites: KeepsRetired) -> None:
+def test_a_booking_at_a_retired_location_moves_only_to_an_open_one(sites: FakeRepository) -> None:
     booking_id = confirmed_at_main(sites)
     retire_main(sites)
     booking = sites.get(booking_id)
