@@ -55,8 +55,9 @@ class Api:
 
 
 @contextmanager
-def catalog_api(directory: Path, broker: Server) -> Iterator[Api]:
-    url = f"sqlite:///{directory / 'catalog.db'}"
+def catalog_api(directory: Path, broker: Server, url: str | None = None) -> Iterator[Api]:
+    """The catalog on SQLite in `directory`, or on the PostgreSQL database at `url`."""
+    url = url or f"sqlite:///{directory / 'catalog.db'}"
     with service_database("catalog", url) as service:
         settings = CatalogSettings(database_url=url, redis_url=broker.url, admin_api_key=service.staff_key)
         wiring = catalog.bootstrap(settings)
@@ -84,8 +85,9 @@ def catalog_api(directory: Path, broker: Server) -> Iterator[Api]:
 
 
 @contextmanager
-def booking_api(directory: Path, broker: Server) -> Iterator[Api]:
-    url = f"sqlite:///{directory / 'booking.db'}"
+def booking_api(directory: Path, broker: Server, url: str | None = None) -> Iterator[Api]:
+    """The booking service on SQLite in `directory`, or on the PostgreSQL database at `url`."""
+    url = url or f"sqlite:///{directory / 'booking.db'}"
     with service_database("booking", url) as service:
         copy_seed_catalog(service.writer())
         settings = BookingSettings(
