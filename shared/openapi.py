@@ -3,8 +3,9 @@
 FastAPI documents only the 2xx answer and a 422 shaped like its own validation error. Ours differ: a 422
 is `{"detail": "<summary>", "errors": [{"field", "problem"}]}` (shared.http), every other error is
 `{"detail": "<message>"}` (domain errors may add fields), and staff checks, rate limits, body-size
-limits and domain errors answer 401/403/429/413/404/409/410. The document is patched once, when first
-asked for, so every route (included after `install_common`) is in it."""
+limits and domain errors answer 401/403/429/413/404/409/410. The document is patched when FastAPI builds
+it (first asked for, and again after routes were added), so every route (included after
+`install_common`) is in it."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 _WHY: dict[int, str] = {
-    400: "The request could not be read",
+    400: "The body could not be read (e.g. not UTF-8)",
     401: "A staff credential is missing, invalid or expired",
     403: "The credential does not give this right (role or location)",
     404: "Not found (or not yours to see)",
@@ -95,26 +96,28 @@ def describe(document: dict[str, Any], limited: set[tuple[str, str]], domain: se
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             signs_in = _takes_password(operation, schemas)
-            for code in sorted(_answers(path, method, operation, (path, method) in limited, domain, signs_in)):
-                _document(operation, code)
+            answers = _answers(path, method, operation, (path, method) in limited, domain, signs_in)
+            for code, why in sorted(answers.items()):
+                _document(operation, code, why)
 
 
 def _answers(  # six inputs: what the operation is, and what the app around it answers for it
     path: str, method: str, operation: dict[str, Any], limited: bool, domain: set[int], signs_in: bool
-) -> set[int]:
+) -> dict[int, str]:
+    """Each error code the operation can answer, with what it means there."""
     if path in _OPS:
-        return set()
+        return {}
     if path == "/ready":
-        return {503}
+        return {503: _WHY[503]}
     parameters = operation.get("parameters", [])
     inputs = [p for p in parameters if p.get("name", "").lower() not in _CREDENTIAL_HEADERS]
     body = "requestBody" in operation
     staff = bool(operation.get("security")) or len(inputs) < len(parameters)
-    codes = set()
+    codes: set[int] = set()
     if staff:
         codes |= {401, 403}
     if signs_in:
-        codes.add(401)  # a wrong password
+        codes.add(401)
     named = any(p.get("in") == "path" for p in parameters)
     if inputs or body:
         codes.add(422)
@@ -128,7 +131,10 @@ def _answers(  # six inputs: what the operation is, and what the app around it a
         codes.add(413)
     if limited:
         codes.add(429)
-    return codes
+    why = {code: _WHY.get(code, HTTPStatus(code).phrase) for code in codes}
+    if signs_in and not staff:
+        why[401] = "The email or password is wrong"
+    return why
 
 
 def _takes_password(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
@@ -140,14 +146,14 @@ def _takes_password(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
     return "password" in schema.get("properties", {})
 
 
-def _document(operation: dict[str, Any], code: int) -> None:
+def _document(operation: dict[str, Any], code: int, why: str) -> None:
     responses = operation.setdefault("responses", {})
     given = responses.get(str(code), {})
     if given.get("content") and code != 422:
         return  # the route described it itself, body and all
     schema = VALIDATION if code == 422 else ERROR
     answer: dict[str, Any] = {
-        "description": given.get("description") or _WHY.get(code, HTTPStatus(code).phrase),
+        "description": given.get("description") or why,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
     }
     if code == 429:
