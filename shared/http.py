@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -32,6 +32,7 @@ from shared.openapi import describe_answers
 from shared.rate_limits import install_limits
 from shared.settings import BaseServiceSettings
 from shared.staff import StaffCheck
+from shared.text import ONE_LINE
 
 access_log = logging.getLogger("clinic.access")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -85,6 +86,8 @@ def _read_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
+# An id, code or slug in a path: one bounded line (a NUL would be a 500 from PostgreSQL, not a 404).
+PathCode = Annotated[str, Path(min_length=1, max_length=64), ONE_LINE]
 ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 
 

@@ -48,6 +48,7 @@ from services.booking.service_layer.calendar_file import calendar_file
 from services.booking.service_layer.catalog_copy import booked_rules, display_names, location_rules
 from shared.audit import audit_router
 from shared.http import (
+    PathCode,
     ReadSessionDep,
     SessionDep,
     correlation_id,
@@ -58,6 +59,7 @@ from shared.ops_endpoints import install_ops
 from shared.pagination import Paging
 from shared.rate_limits import BookingBudget, LimitAvailability, LimitBookingChanges
 from shared.staff import MaybeStaffDep, Staff, StaffDep
+from shared.text import ONE_LINE
 
 LocalDate = Annotated[
     date, Query(alias="date", ge=date(2000, 1, 1), le=date(2099, 12, 31), description="local date, YYYY-MM-DD")
@@ -127,7 +129,9 @@ class Caller:
 def _caller(
     staff: MaybeStaffDep,
     x_booking_token: Annotated[
-        str | None, Header(description="the token from POST /bookings, or the one in the email's link")
+        str | None,
+        Header(max_length=512, description="the token from POST /bookings, or the one in the email's link"),
+        ONE_LINE,
     ] = None,
 ) -> Caller:
     return Caller(token=x_booking_token, staff=staff)
@@ -267,7 +271,7 @@ def _accepted(booking: Booking, token: str) -> BookingAccepted:
 
 def _authorised(  # six inputs: the booking asked for, who asks, and what checks them
     repository: AbstractRepository,
-    booking_id: str,
+    booking_id: PathCode,
     caller: Caller,
     wiring: Wiring,
     lock: bool = False,
@@ -286,7 +290,9 @@ def _authorised(  # six inputs: the booking asked for, who asks, and what checks
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
-def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> BookingPublic:
+def read_booking(
+    booking_id: PathCode, repository: ReadRepository, wiring: WiringDep, caller: CallerDep
+) -> BookingPublic:
     booking = _authorised(repository, booking_id, caller, wiring)
     return _public(repository, booking, wiring, client=caller.staff is None)
 
@@ -295,7 +301,7 @@ def read_booking(booking_id: str, repository: ReadRepository, wiring: WiringDep,
     "/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"], dependencies=[LimitBookingChanges]
 )
 def cancel_booking(  # seven parameters: FastAPI fills each from one part of the request
-    booking_id: str,
+    booking_id: PathCode,
     repository: Repository,
     session: SessionDep,
     wiring: WiringDep,
@@ -321,7 +327,7 @@ def cancel_booking(  # seven parameters: FastAPI fills each from one part of the
     dependencies=[LimitBookingChanges],
 )
 def reschedule_booking(  # seven parameters: FastAPI fills each from one part of the request
-    booking_id: str,
+    booking_id: PathCode,
     body: RescheduleRequest,
     repository: Repository,
     session: SessionDep,
@@ -343,7 +349,9 @@ def reschedule_booking(  # seven parameters: FastAPI fills each from one part of
     responses={200: {"content": {"text/calendar": {}}, "description": "one VEVENT: booking.ics"}},
     tags=["bookings"],
 )
-def booking_calendar(booking_id: str, repository: ReadRepository, wiring: WiringDep, caller: CallerDep) -> Response:
+def booking_calendar(
+    booking_id: PathCode, repository: ReadRepository, wiring: WiringDep, caller: CallerDep
+) -> Response:
     """The confirmed visit as an iCalendar file (its token, its email link's token, or staff); 409 otherwise.
     Its UID is the one the emailed invitation has, so a calendar app keeps one entry."""
     booking = _authorised(repository, booking_id, caller, wiring)
@@ -357,7 +365,7 @@ def booking_calendar(booking_id: str, repository: ReadRepository, wiring: Wiring
 
 @router.get("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
 def read_answers(
-    booking_id: str, repository: Repository, session: SessionDep, wiring: WiringDep, caller: CallerDep
+    booking_id: PathCode, repository: Repository, session: SessionDep, wiring: WiringDep, caller: CallerDep
 ) -> AnswersPublic:
     """The intake answers, for the booking's token or staff only; 404 once they are erased. A staff
     read is recorded in the audit trail (a write transaction, committed before the answers go out)."""
@@ -373,7 +381,7 @@ def read_answers(
     "/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"], dependencies=[LimitBookingChanges]
 )
 def update_answers(  # seven parameters: FastAPI fills each from one part of the request
-    booking_id: str,
+    booking_id: PathCode,
     body: AnswersUpdate,
     repository: Repository,
     session: SessionDep,
@@ -392,7 +400,7 @@ def update_answers(  # seven parameters: FastAPI fills each from one part of the
 
 @router.delete("/bookings/{booking_id}/answers", status_code=status.HTTP_204_NO_CONTENT, tags=["intake"])
 def erase_answers(  # six parameters: FastAPI fills each from one part of the request
-    booking_id: str,
+    booking_id: PathCode,
     repository: Repository,
     session: SessionDep,
     wiring: WiringDep,
@@ -455,7 +463,7 @@ def review_queue(  # six parameters: FastAPI fills each from one part of the req
 
 @router.post("/bookings/{booking_id}/approve", response_model=BookingPublic, tags=["staff"])
 def approve_booking(  # six parameters: FastAPI fills each from one part of the request
-    booking_id: str,
+    booking_id: PathCode,
     repository: Repository,
     session: SessionDep,
     wiring: WiringDep,
@@ -473,7 +481,7 @@ def approve_booking(  # six parameters: FastAPI fills each from one part of the 
 
 @router.post("/bookings/{booking_id}/decline", response_model=BookingPublic, tags=["staff"])
 def decline_booking(  # seven parameters: FastAPI fills each from one part of the request
-    booking_id: str,
+    booking_id: PathCode,
     body: DeclineRequest,
     repository: Repository,
     session: SessionDep,
@@ -493,7 +501,7 @@ def decline_booking(  # seven parameters: FastAPI fills each from one part of th
 
 @router.post("/bookings/{booking_id}/{outcome}", response_model=BookingPublic, tags=["staff"])
 def close_booking(  # seven parameters: FastAPI fills each from one part of the request
-    booking_id: str,
+    booking_id: PathCode,
     outcome: Literal["completed", "no-show"],
     repository: Repository,
     session: SessionDep,
@@ -513,7 +521,7 @@ def close_booking(  # seven parameters: FastAPI fills each from one part of the 
 @router.get("/schedule/{kind}/{code}", response_model=DaySchedule, tags=["staff"])
 def day_schedule(  # five parameters: FastAPI fills each from one part of the request
     kind: Literal["therapist", "room", "cupping_kit"],
-    code: str,
+    code: PathCode,
     repository: ReadRepository,
     wiring: WiringDep,
     staff: StaffDep,
@@ -580,11 +588,15 @@ def location_day(
 def availability(  # one parameter per query parameter, as FastAPI documents them
     repository: ReadRepository,
     wiring: WiringDep,
-    treatment: Annotated[str, Query(min_length=1, examples=["back-leg-cupping"])],
+    treatment: Annotated[str, Query(min_length=1, max_length=64, examples=["back-leg-cupping"]), ONE_LINE],
     date_: OptionalLocalDate = None,
     days: Annotated[int, Query(ge=1, le=14, description="how many days from `date`")] = 1,
-    therapist: Annotated[str | None, Query(description="only this therapist's free times")] = None,
-    location: Annotated[str | None, Query(description="only this location's rooms and therapists")] = None,
+    therapist: Annotated[
+        str | None, Query(max_length=64, description="only this therapist's free times"), ONE_LINE
+    ] = None,
+    location: Annotated[
+        str | None, Query(max_length=64, description="only this location's rooms and therapists"), ONE_LINE
+    ] = None,
 ) -> Availability:
     """Start times at which a booking would be confirmed now, as ISO 8601 with the clinic's offset.
 

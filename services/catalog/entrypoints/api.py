@@ -40,10 +40,11 @@ from services.catalog.entrypoints.schemas import (
 )
 from services.catalog.service_layer import entries, guidance, therapists
 from shared.audit import audit_router
-from shared.http import ReadSessionDep, SessionDep, correlation_id, install_common
+from shared.http import PathCode, ReadSessionDep, SessionDep, correlation_id, install_common
 from shared.ops_endpoints import install_ops
 from shared.pagination import Paging
 from shared.staff import AdminDep, Staff, StaffDep
+from shared.text import ONE_LINE
 
 
 def _repository(request: Request, session: SessionDep) -> SqlRepository:
@@ -82,7 +83,7 @@ def list_treatments(repo: ReadRepository, page: Paging) -> list[TreatmentPublic]
 
 
 @router.get("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"])
-def get_treatment(slug: str, repo: ReadRepository) -> TreatmentPublic:
+def get_treatment(slug: PathCode, repo: ReadRepository) -> TreatmentPublic:
     found = repo.treatments(slug)
     if not found:
         raise UnknownEntry(f"no treatment {slug!r}")
@@ -92,10 +93,12 @@ def get_treatment(slug: str, repo: ReadRepository) -> TreatmentPublic:
 
 @router.get("/treatments/{slug}/therapists", response_model=list[TherapistChoicePublic], tags=["treatments"])
 def therapists_for_treatment(
-    slug: str,
+    slug: PathCode,
     repo: ReadRepository,
     page: Paging,
-    location: Annotated[str | None, Query(description="only those working at this location (its code)")] = None,
+    location: Annotated[
+        str | None, Query(max_length=64, description="only those working at this location (its code)"), ONE_LINE
+    ] = None,
 ) -> list[TherapistChoicePublic]:
     """Who a client may choose for a treatment: active therapists with its skills, by name. Public, so it
     says only code, name and locations; staff read the rest at GET /therapists."""
@@ -104,7 +107,7 @@ def therapists_for_treatment(
 
 @router.put("/treatments/{slug}", response_model=TreatmentPublic, tags=["treatments"])
 def put_treatment(  # five parameters: FastAPI fills each from one part of the request
-    slug: str, body: TreatmentCreate, repo: Repository, request: Request, admin: AdminDep
+    slug: PathCode, body: TreatmentCreate, repo: Repository, request: Request, admin: AdminDep
 ) -> TreatmentPublic:
     values = body.model_dump()
     values["price"] = Price(**values["price"]) if values["price"] else None
@@ -151,7 +154,7 @@ def list_questionnaires(repo: ReadRepository, page: Paging) -> list[Questionnair
 
 
 @router.get("/questionnaires/{treatment}", response_model=QuestionnairePublic, tags=["questionnaires"])
-def get_questionnaire(treatment: str, repo: ReadRepository) -> QuestionnairePublic:
+def get_questionnaire(treatment: PathCode, repo: ReadRepository) -> QuestionnairePublic:
     found = repo.questionnaires(treatment)
     if not found:
         raise UnknownEntry(f"no questionnaire for treatment {treatment!r}")
@@ -161,7 +164,7 @@ def get_questionnaire(treatment: str, repo: ReadRepository) -> QuestionnairePubl
 
 @router.put("/questionnaires/{treatment}", response_model=QuestionnairePublic, tags=["questionnaires"])
 def put_questionnaire(  # five parameters: FastAPI fills each from one part of the request
-    treatment: str, body: QuestionnaireCreate, repo: Repository, request: Request, admin: AdminDep
+    treatment: PathCode, body: QuestionnaireCreate, repo: Repository, request: Request, admin: AdminDep
 ) -> QuestionnairePublic:
     """Set a treatment's intake questions; the revision it answers with is the version bookings record."""
     values = body.model_dump()
@@ -180,7 +183,7 @@ def list_resources(repo: ReadRepository, _staff: StaffDep, page: Paging) -> list
 
 @router.put("/resources/{code}", response_model=ResourcePublic, tags=["resources"])
 def put_resource(  # five parameters: FastAPI fills each from one part of the request
-    code: str, body: ResourceCreate, repo: Repository, request: Request, admin: AdminDep
+    code: PathCode, body: ResourceCreate, repo: Repository, request: Request, admin: AdminDep
 ) -> ResourcePublic:
     resource = Resource(code=code, **body.model_dump())
     revision = entries.save_entry(repo, resource, correlation_id.get())
@@ -196,7 +199,7 @@ def list_therapists(repo: ReadRepository, _staff: StaffDep, page: Paging) -> lis
 
 @router.put("/therapists/{code}", response_model=TherapistPublic, tags=["therapists"])
 def put_therapist(  # five parameters: FastAPI fills each from one part of the request
-    code: str, body: TherapistCreate, repo: Repository, request: Request, admin: AdminDep
+    code: PathCode, body: TherapistCreate, repo: Repository, request: Request, admin: AdminDep
 ) -> TherapistPublic:
     values = body.model_dump(exclude={"time_off"})
     for key in ("weekly_hours", "breaks"):
@@ -209,7 +212,7 @@ def put_therapist(  # five parameters: FastAPI fills each from one part of the r
 
 @router.post("/therapists/{code}/time-off", response_model=TherapistPublic, tags=["therapists"])
 def add_time_off(  # five parameters: FastAPI fills each from one part of the request
-    code: str, body: TimeOffCreate, repo: Repository, request: Request, staff: FrontDeskDep
+    code: PathCode, body: TimeOffCreate, repo: Repository, request: Request, staff: FrontDeskDep
 ) -> TherapistPublic:
     """Record days or part of a day off; the affected slots leave availability as soon as booking hears of it.
     Admins, or the front desk at one of the therapist's locations."""
@@ -230,7 +233,7 @@ def list_locations(repo: ReadRepository, page: Paging) -> list[LocationPublic]:
 
 @router.put("/locations/{code}", response_model=LocationPublic, tags=["locations"])
 def put_location(  # five parameters: FastAPI fills each from one part of the request
-    code: str, body: LocationCreate, repo: Repository, request: Request, admin: AdminDep
+    code: PathCode, body: LocationCreate, repo: Repository, request: Request, admin: AdminDep
 ) -> LocationPublic:
     values = body.model_dump()
     values["opening_hours"] = [WeeklyHours(**hours) for hours in values["opening_hours"]]

@@ -22,6 +22,7 @@ from shared.http import ReadSessionDep, SessionDep, install_common
 from shared.ops_endpoints import install_ops
 from shared.pagination import Paging
 from shared.staff import Staff, StaffDep
+from shared.text import ONE_LINE
 
 ERRORS: dict[type[Exception], int] = {
     UnknownBooking: status.HTTP_404_NOT_FOUND,
@@ -75,9 +76,11 @@ router = APIRouter(dependencies=[Depends(_front_desk)])
 def list_deliveries(
     session: ReadSessionDep,
     page: Paging,
-    booking_id: Annotated[str | None, Query()] = None,
+    booking_id: Annotated[str | None, Query(max_length=64), ONE_LINE] = None,
     x_recipient: Annotated[
-        str | None, Header(description="an email address: a header, so it never lands in an access log")
+        str | None,
+        Header(max_length=320, description="an email address: a header, so it never lands in an access log"),
+        ONE_LINE,
     ] = None,
 ) -> list[DeliveryPublic]:
     """The delivery log of one booking or one recipient."""
@@ -103,7 +106,9 @@ def preview_message(
     kind: Kind,
     session: ReadSessionDep,
     request: Request,
-    booking_id: Annotated[str | None, Query(description="a confirmed booking; omit for sample data")] = None,
+    booking_id: Annotated[
+        str | None, Query(max_length=64, description="a confirmed booking; omit for sample data"), ONE_LINE
+    ] = None,
     locale: Annotated[Literal["en", "de"], Query()] = "en",
 ) -> PreviewPublic:
     """Render any message kind, for a booking or for sample data, without sending it."""

@@ -71,3 +71,22 @@ def test_a_nul_in_a_code_or_a_reason_is_a_422(api: BookingApi) -> None:
     assert cancel.status_code == 422, cancel.text
     read = api.client.get(f"/bookings/{made.json()['id']}", headers=api.staff)
     assert read.json()["status"] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params"),
+    [
+        ("GET", "/bookings/a%00b", {}),
+        ("POST", "/bookings/a%00b/cancel", {}),
+        ("GET", "/schedule/therapist/anna%00keller", {}),
+        ("GET", "/availability", {"treatment": "back-leg-cupping", "location": "main\x00"}),
+        ("GET", "/availability", {"treatment": "back-leg-cupping", "therapist": "x" * 65}),
+    ],
+)
+def test_a_nul_or_an_overlong_code_in_a_path_or_query_is_a_422(
+    api: BookingApi, method: str, path: str, params: dict[str, str]
+) -> None:
+    """Ids, codes and query strings are bounded lines too: a NUL there would reach PostgreSQL's lookup."""
+    answer = api.client.request(method, path, params=params, headers=api.staff)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"], answer.text
