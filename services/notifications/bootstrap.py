@@ -39,7 +39,15 @@ class Wiring:
     @property
     def mailroom(self) -> MailRoom:
         retry = RetryPolicy(self.settings.retry_base_seconds, self.settings.retry_max_attempts)
-        return MailRoom(self.send, self.mail, retry, self.clock, self.alternatives, timed=observe_booking_to_email)
+        return MailRoom(
+            self.send,
+            self.mail,
+            retry,
+            self.clock,
+            self.alternatives,
+            timed=observe_booking_to_email,
+            stuck_after=timedelta(seconds=self.settings.stuck_send_seconds),
+        )
 
     @property
     def reminder_windows(self) -> ReminderWindows:

@@ -37,7 +37,7 @@ from shared.clock import Clock
 
 Send = Callable[[Mail], None]
 Alternatives = Callable[[str, datetime, str], list[datetime]]  # (treatment, after, location) -> free starts
-STUCK_AFTER = timedelta(minutes=5)  # a `sending` row older than this lost its worker
+STUCK_AFTER = timedelta(minutes=5)  # default: a `sending` row older than this lost its worker
 BOOKING_BATCH = 5  # a booking's messages claimed at once: a confirmation owes two (client, therapist)
 
 
@@ -51,6 +51,7 @@ class MailRoom:
     clock: Clock
     alternatives: Alternatives | None = None  # where a rejection finds other free times
     timed: Callable[[float], None] | None = None  # seconds from a booking request to its confirmation's sending
+    stuck_after: timedelta = STUCK_AFTER  # a `sending` row older than this lost its worker (sent again)
 
 
 def send_due(transactions: Transactions, room: MailRoom, booking_id: str | None = None, limit: int = 50) -> int:
@@ -63,7 +64,7 @@ def send_due(transactions: Transactions, room: MailRoom, booking_id: str | None 
     at_once = BOOKING_BATCH if booking_id else 1
     while len(tried) < limit:
         asked = min(at_once, limit - len(tried))
-        claimed = claim(transactions, room.clock, booking_id, frozenset(tried), asked)
+        claimed = claim(transactions, room.clock, booking_id, frozenset(tried), asked, room.stuck_after)
         if not claimed:
             break
         tried.update(delivery.id for delivery in claimed)  # each row once per call
@@ -76,12 +77,17 @@ def send_due(transactions: Transactions, room: MailRoom, booking_id: str | None 
 
 
 def claim(
-    transactions: Transactions, clock: Clock, booking_id: str | None, skip: frozenset[int], limit: int = 1
+    transactions: Transactions,
+    clock: Clock,
+    booking_id: str | None,
+    skip: frozenset[int],
+    limit: int = 1,
+    stuck_after: timedelta = STUCK_AFTER,
 ) -> list[Delivery]:
     """Up to `limit` due deliveries, now `sending` and ours alone; [] when nothing is due."""
     now = clock.now()
     with transactions() as repo:
-        return repo.claim_due(now, now - STUCK_AFTER, booking_id, skip, limit)
+        return repo.claim_due(now, now - stuck_after, booking_id, skip, limit)
 
 
 def finish(transactions: Transactions, outcomes: list[tuple[Delivery, Outcome]]) -> None:

@@ -150,6 +150,23 @@ def test_a_message_left_sending_by_a_dead_worker_is_sent_again_once_it_is_stuck(
     assert [mail.message_id for mail in server.sent if mail.to == MARIA.email] == [row.message_id]
 
 
+def test_the_stuck_send_window_is_the_rooms_own(
+    repo: FakeRepository, clock: FixedClock, server: MailServer, room: MailRoom
+) -> None:
+    """NOTIFICATIONS_STUCK_SEND_SECONDS reaches the sweep: a shorter window sends the message sooner."""
+    quick = replace(room, stuck_after=timedelta(seconds=20))
+    hear(repo, clock, confirmed(client=MARIA))
+    row = marias(repo)
+    repo.rows[row.id] = replace(row, status="sending", attempts=1, claimed_at=clock.now())
+
+    clock.advance(timedelta(seconds=19))
+    sweep(repo, quick)
+    assert marias(repo).status == "sending"
+    clock.advance(timedelta(seconds=2))
+    sweep(repo, quick)
+    assert marias(repo).status == "sent"
+
+
 def test_a_message_that_cannot_be_rendered_fails_alone(
     repo: FakeRepository, clock: FixedClock, server: MailServer, room: MailRoom
 ) -> None:
