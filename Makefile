@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test test-dates lint format bench migrate up down clean
+.PHONY: install run demo test test-dates lint format bench admin migrate up down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,15 @@ test: install  ## everything CI runs: lint, architecture contracts, unit, integr
 # A Saturday, and the Sundays Europe's clocks go forward and back (a date keeps its weekday: fixed dates do).
 TEST_DATES ?= 2026-12-05T10:00:00 2027-03-28T10:00:00 2027-10-31T10:00:00
 
-# tests/faketime/sitecustomize.py mends time.sleep under faketime (it says why).
+# tests/faketime/sitecustomize.py mends time.sleep under faketime (it says why). The fault suite
+# (tests/faults: processes killed, Redis restarted, the mail server away) runs once, in `make test`: what
+# it proves does not depend on the date, and three more runs would cost ten minutes of CI.
 test-dates: install  ## the suite again with the whole process tree's clock moved to each of TEST_DATES (faketime)
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	for day in $(TEST_DATES); do \
 		echo "== the suite on $$day"; \
 		PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 \
-			faketime "$$day" $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
+			faketime "$$day" $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults || exit 1; \
 	done
 
 lint: install
@@ -47,6 +49,9 @@ format: install
 
 bench: install  ## availability figures, then the end-to-end booking flow (bench/flow.py), on SQLite and PostgreSQL
 	$(PY) -m bench
+
+admin: install  ## create the first admin account: make admin EMAIL=you@clinic.example NAME="Your Name" (asks for the password)
+	$(PY) -m ops.staff create-admin --email "$(EMAIL)" --name "$(NAME)"
 
 migrate: install  ## bring every service's database to the newest schema
 	$(PY) -m ops.migrate all
