@@ -122,6 +122,21 @@ def test_front_desk_changes_bookings_at_its_locations_only(service: BookingServi
     assert row["client_address"] == "testclient" and row["correlation_id"]
 
 
+def test_front_desk_moves_bookings_only_to_its_own_locations(service: BookingService) -> None:
+    booking = placed(service, CLEAN, hour=11)
+    url = f"/bookings/{booking['id']}/reschedule"
+    later = at(DAY, 12).isoformat()
+
+    away = service.client.post(url, headers=DESK, json={"start": later, "location": "west"})
+
+    assert away.status_code == 403 and "'west'" in away.json()["detail"]
+    assert service.client.get(f"/bookings/{booking['id']}", headers=DESK).json()["location"] == "main"
+    assert not [r for r in audit_rows(service) if r["target"] == booking["id"]]
+    here = service.client.post(url, headers=DESK, json={"start": later, "location": "main"})
+    assert here.status_code == 200, here.text
+    assert (here.json()["location"], here.json()["start"]) == ("main", later)
+
+
 def test_a_therapist_sees_and_decides_only_their_own_reviews(service: BookingService) -> None:
     booking = placed(service, REVIEW, hour=10)
     assert booking["status"] == "needs_review"

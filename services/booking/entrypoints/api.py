@@ -337,6 +337,8 @@ def reschedule_booking(  # seven parameters: FastAPI fills each from one part of
 ) -> BookingPublic:
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
     booking = _authorised(repository, booking_id, caller, wiring, lock=True, change=True)
+    if caller.staff is not None and body.location:
+        caller.staff.require_location(body.location)  # the desk moves bookings only to its own locations too
     changes.reschedule(repository, booking, body.start, wiring.rules, wiring.clock.now(), body.location)
     _audit(session, wiring, caller.staff, "booking.reschedule", booking.id)
     background.add_task(relay_now, wiring)
