@@ -91,8 +91,9 @@ PathCode = Annotated[str, Path(min_length=1, max_length=64), ONE_LINE]
 ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 
 
-# What a browser page may send and read across origins.
-CORS_HEADERS = ["Content-Type", "Authorization", "X-API-Key", "X-Booking-Token", "Idempotency-Key", "X-Correlation-ID"]
+# What a browser page may send and read across origins: never X-API-Key (the machine key is for
+# machine-to-machine calls; pages sign staff in and send a bearer token).
+CORS_HEADERS = ["Content-Type", "Authorization", "X-Booking-Token", "Idempotency-Key", "X-Correlation-ID"]
 CORS_EXPOSED = ["X-Correlation-ID", "Idempotent-Replayed", "Retry-After", "Location", "Link"]
 
 

@@ -61,13 +61,22 @@ def test_a_configured_origin_passes_the_preflight_and_reads_the_answer(client: T
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == origin
     allowed = preflight.headers["access-control-allow-headers"].lower()
-    assert {"idempotency-key", "x-booking-token", "x-api-key", "content-type"} <= set(allowed.split(", "))
+    assert {"idempotency-key", "x-booking-token", "authorization", "content-type"} <= set(allowed.split(", "))
+    assert "x-api-key" not in allowed
 
     answer = client.get("/health", headers={"Origin": origin})
     assert answer.status_code == 200
     assert answer.headers["access-control-allow-origin"] == origin
     assert "x-correlation-id" in answer.headers["access-control-expose-headers"].lower()
     assert answer.headers["cache-control"] == "no-store"
+
+
+def test_a_page_may_send_a_staff_token_but_never_the_machine_key(client: TestClient) -> None:
+    """The machine key (X-API-Key) is for machine-to-machine calls: no browser page may send it."""
+    assert _preflight(client, PAGE, "authorization,content-type").status_code == 200
+    refused = _preflight(client, PAGE, "x-api-key")
+    assert refused.status_code == 400
+    assert "x-api-key" not in refused.headers.get("access-control-allow-headers", "").lower()
 
 
 def test_another_origin_gets_no_cors_headers(client: TestClient) -> None:
