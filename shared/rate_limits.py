@@ -315,14 +315,14 @@ async def limit_availability(request: Request) -> None:
     await _count(request, _per_address("availability-per-address", request))
 
 
-async def limit_booking_changes(request: Request) -> None:
-    """A client's reschedule, cancel or new answers: per booking as one token holder changes it, so a
-    stranger who knows a booking id (but not its token) cannot use up its client's budget (staff exempt)."""
-    if _limiter(request) is None or is_verified_staff(request):
-        return
-    booking = str(request.path_params.get("booking_id", ""))
-    token = request.headers.get("x-booking-token", "")
-    await _count(request, [("booking-changes", "booking", f"{booking}\0{token}")])
+def booking_changes(request: Request) -> Budget:
+    """A client's reschedule, cancel or new answers: per booking, spent once its token has been checked
+    (so a stranger who knows only the id cannot use up its client's budget, and the tokens of Idempotency-Key
+    replays share one budget); staff exempt."""
+    limiter = _limiter(request)
+    if limiter is None or is_verified_staff(request):
+        return Budget()
+    return Budget(limiter, (("booking-changes", "booking", str(request.path_params.get("booking_id", ""))),))
 
 
 async def limit_sign_in(request: Request) -> None:
@@ -337,5 +337,5 @@ async def limit_sign_in(request: Request) -> None:
 
 BookingBudget = Annotated[Budget, Depends(limit_booking_creation)]
 LimitAvailability = Depends(limit_availability)
-LimitBookingChanges = Depends(limit_booking_changes)
+BookingChanges = Annotated[Budget, Depends(booking_changes)]
 LimitSignIn = Depends(limit_sign_in)

@@ -174,6 +174,20 @@ def test_one_client_cannot_change_a_booking_again_and_again(booking: Booking) ->
     assert client.post(f"{path}/cancel", headers={"X-API-Key": booking.staff_key}).status_code == 200
 
 
+def test_the_tokens_of_idempotency_replays_share_one_budget_of_changes(booking: Booking) -> None:
+    """A replay hands out another working token; it must not bring another budget of changes (and emails)."""
+    body, key = booking_request(), {"Idempotency-Key": uuid.uuid4().hex}
+    tokens = [booking.client().post("/bookings", json=body, headers=key).json() for _ in range(3)]
+    path = f"/bookings/{tokens[0]['id']}"
+    later = SLOT.replace(hour=14).isoformat()
+    for made in tokens[:2]:
+        answer = booking.client().post(
+            f"{path}/reschedule", json={"start": later}, headers={"X-Booking-Token": made["token"]}
+        )
+        assert answer.status_code not in (429, 500), answer.text
+    refused(booking.client().post(f"{path}/cancel", headers={"X-Booking-Token": tokens[2]["token"]}))
+
+
 def test_a_limiter_whose_redis_is_down_lets_every_booking_in(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     with (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
@@ -57,7 +57,7 @@ from shared.http import (
 )
 from shared.ops_endpoints import install_ops
 from shared.pagination import Paging
-from shared.rate_limits import BookingBudget, LimitAvailability, LimitBookingChanges
+from shared.rate_limits import BookingBudget, BookingChanges, Budget, LimitAvailability
 from shared.staff import MaybeStaffDep, Staff, StaffDep
 from shared.text import ONE_LINE
 
@@ -120,10 +120,12 @@ ReadRepository = Annotated[AbstractRepository, Depends(_read_repository)]
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks about a booking: its token, or staff (a staff token or the machine key, checked)."""
+    """Who asks about a booking: its token, or staff (a staff token or the machine key, checked); the
+    client's budget of changes to it, spent once the token is checked (none for staff, or for reads)."""
 
     token: str | None
     staff: Staff | None
+    changes: Budget = field(default_factory=Budget)
 
 
 def _caller(
@@ -138,6 +140,13 @@ def _caller(
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def _changer(caller: CallerDep, budget: BookingChanges) -> Caller:
+    return replace(caller, changes=budget)
+
+
+ChangerDep = Annotated[Caller, Depends(_changer)]  # a caller changing a booking: its client is rate limited
 
 
 def _audit(session: SessionDep, wiring: Wiring, who: Staff | None, action: str, target: str) -> None:
@@ -286,7 +295,10 @@ def _authorised(  # six inputs: the booking asked for, who asks, and what checks
     if not caller.token:
         raise NotFound("this booking needs its token in the X-Booking-Token header")
     access = changes.LinkAccess(wiring.settings.manage_link_secret.get_secret_value(), wiring.clock.now())
-    return changes.get_booking_for_client(repository, booking_id, caller.token, access, lock)
+    booking = changes.get_booking_for_client(repository, booking_id, caller.token, access, lock)
+    if change:
+        caller.changes.spend()
+    return booking
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingPublic, tags=["bookings"])
@@ -297,16 +309,14 @@ def read_booking(
     return _public(repository, booking, wiring, client=caller.staff is None)
 
 
-@router.post(
-    "/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"], dependencies=[LimitBookingChanges]
-)
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingPublic, tags=["bookings"])
 def cancel_booking(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: PathCode,
     repository: Repository,
     session: SessionDep,
     wiring: WiringDep,
     background: BackgroundTasks,
-    caller: CallerDep,
+    caller: ChangerDep,
     body: CancelRequest | None = None,
 ) -> BookingPublic:
     """Cancel with the booking's token (free until BOOKING_FREE_CANCELLATION_HOURS before, later counts
@@ -324,7 +334,6 @@ def cancel_booking(  # seven parameters: FastAPI fills each from one part of the
     "/bookings/{booking_id}/reschedule",
     response_model=BookingPublic,
     tags=["bookings"],
-    dependencies=[LimitBookingChanges],
 )
 def reschedule_booking(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: PathCode,
@@ -333,7 +342,7 @@ def reschedule_booking(  # seven parameters: FastAPI fills each from one part of
     session: SessionDep,
     wiring: WiringDep,
     background: BackgroundTasks,
-    caller: CallerDep,
+    caller: ChangerDep,
 ) -> BookingPublic:
     """Move a confirmed booking, atomically: 409 and nothing changed when the new slot cannot be had."""
     booking = _authorised(repository, booking_id, caller, wiring, lock=True, change=True)
@@ -379,9 +388,7 @@ def read_answers(
     return _answers(booking, screening)
 
 
-@router.put(
-    "/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"], dependencies=[LimitBookingChanges]
-)
+@router.put("/bookings/{booking_id}/answers", response_model=AnswersPublic, tags=["intake"])
 def update_answers(  # seven parameters: FastAPI fills each from one part of the request
     booking_id: PathCode,
     body: AnswersUpdate,
@@ -389,7 +396,7 @@ def update_answers(  # seven parameters: FastAPI fills each from one part of the
     session: SessionDep,
     wiring: WiringDep,
     background: BackgroundTasks,
-    caller: CallerDep,
+    caller: ChangerDep,
 ) -> AnswersPublic:
     """Answer again until the visit: `refer` is a 422 with advice and changes nothing; `review` puts a
     confirmed booking back into review and tells the therapist."""
