@@ -66,7 +66,10 @@ class AbstractRepository(abc.ABC):
     def delivery(self, delivery_id: int) -> Delivery | None: ...
 
     @abc.abstractmethod
-    def deliveries(self, booking_id: str | None = None, recipient: str | None = None) -> list[Delivery]: ...
+    def deliveries(
+        self, booking_id: str | None = None, recipient: str | None = None, locations: frozenset[str] | None = None
+    ) -> list[Delivery]:
+        """Oldest first; with `locations`, only those of bookings at one of them (no day schedules)."""
 
     @abc.abstractmethod
     def delivery_counts(self) -> list[tuple[str, str, int]]:
@@ -201,8 +204,13 @@ class SqlRepository(AbstractRepository):
         row = self.session.execute(select(delivery).where(delivery.c.id == delivery_id)).first()
         return None if row is None else _delivery(row)
 
-    def deliveries(self, booking_id: str | None = None, recipient: str | None = None) -> list[Delivery]:
+    def deliveries(
+        self, booking_id: str | None = None, recipient: str | None = None, locations: frozenset[str] | None = None
+    ) -> list[Delivery]:
         query = select(delivery).order_by(delivery.c.id)
+        if locations is not None:
+            at_locations = select(appointment.c.booking_id).where(appointment.c.location.in_(sorted(locations)))
+            query = query.where(delivery.c.booking_id.in_(at_locations))
         if booking_id:
             query = query.where(delivery.c.booking_id == booking_id)
         if recipient:

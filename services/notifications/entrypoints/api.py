@@ -28,6 +28,7 @@ ERRORS: dict[type[Exception], int] = {
     UnknownBooking: status.HTTP_404_NOT_FOUND,
     UnknownDelivery: status.HTTP_404_NOT_FOUND,
     AlreadyGoingOut: status.HTTP_409_CONFLICT,
+    staff.NotYourLocation: status.HTTP_403_FORBIDDEN,
 }
 
 
@@ -69,6 +70,11 @@ def _front_desk(staff: StaffDep) -> Staff:
     return staff
 
 
+def _locations(who: Staff) -> staff.Locations:
+    """Where the caller acts: None (everywhere) for admins and the machine, else the desk's own locations."""
+    return None if who.everywhere else frozenset(who.locations)
+
+
 router = APIRouter(dependencies=[Depends(_front_desk)])
 
 
@@ -76,6 +82,7 @@ router = APIRouter(dependencies=[Depends(_front_desk)])
 def list_deliveries(
     session: ReadSessionDep,
     page: Paging,
+    who: StaffDep,
     booking_id: Annotated[str | None, Query(max_length=64), ONE_LINE] = None,
     x_recipient: Annotated[
         str | None,
@@ -83,10 +90,11 @@ def list_deliveries(
         ONE_LINE,
     ] = None,
 ) -> list[DeliveryPublic]:
-    """The delivery log of one booking or one recipient."""
+    """The delivery log of one booking or one recipient (the front desk: of bookings at its locations)."""
     if not booking_id and not x_recipient:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give booking_id or an X-Recipient header")
-    found = staff.deliveries(SqlRepository(session), booking_id=booking_id, recipient=x_recipient)
+    repo, where = SqlRepository(session), _locations(who)
+    found = staff.deliveries(repo, booking_id=booking_id, recipient=x_recipient, locations=where)
     return page([DeliveryPublic.model_validate(delivery) for delivery in found])
 
 
@@ -96,7 +104,7 @@ def resend_delivery(
 ) -> DeliveryPublic:
     """Send a message again (sent or failed ones); the scheduler's sweep sends it within seconds."""
     clock = _wiring(request).clock
-    requeued = staff.resend(SqlRepository(session), delivery_id, clock)
+    requeued = staff.resend(SqlRepository(session), delivery_id, clock, _locations(who))
     audit.record(session, who, "delivery.resend", str(delivery_id), clock.now())
     return DeliveryPublic.model_validate(requeued)
 
@@ -106,6 +114,7 @@ def preview_message(
     kind: Kind,
     session: ReadSessionDep,
     request: Request,
+    who: StaffDep,
     booking_id: Annotated[
         str | None, Query(max_length=64, description="a confirmed booking; omit for sample data"), ONE_LINE
     ] = None,
@@ -113,7 +122,7 @@ def preview_message(
 ) -> PreviewPublic:
     """Render any message kind, for a booking or for sample data, without sending it."""
     wiring = _wiring(request)
-    wanted = staff.PreviewRequest(kind, locale, wiring.settings.clinic_timezone, booking_id)
+    wanted = staff.PreviewRequest(kind, locale, wiring.settings.clinic_timezone, booking_id, _locations(who))
     mail = staff.preview(SqlRepository(session), wanted, wiring.mail, wiring.clock)
     return PreviewPublic(
         kind=kind, locale=locale, to=mail.to, subject=mail.subject, text=mail.text, html=mail.html,
