@@ -5,20 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.ranges import (
+    BUFFER_MINUTES,
+    DURATION_MINUTES,
+    MAX_ADVANCE_DAYS,
+    MIN_NOTICE_MINUTES,
+    SLOT_GRID_MINUTES,
+    UNITS_PER_KIND,
+)
+
 THERAPIST = "therapist"
 KIND_NAMES = {"room": "treatment room", "cupping_kit": "cupping kit", THERAPIST: "therapist"}
 
-# The ranges the catalog accepts (its schemas and domain check them). A copy holding a value outside
-# them (stored before the catalog checked, or written by hand) is not booked against: time arithmetic
-# on it could overflow or take seconds per request.
-DURATION_MINUTES = (5, 480)
-BUFFER_MINUTES = (0, 240)
-UNITS_PER_KIND = (1, 4)
-GRID_MINUTES = (5, 240)
-MIN_NOTICE_MINUTES = (0, 43_200)  # 30 days
-MAX_ADVANCE_DAYS = (1, 730)
 
-
+# A copy holding a value outside the catalog's ranges (stored before the catalog checked, or written by
+# hand) is not booked against.
 def _outside(value: object, bounds: tuple[int, int]) -> bool:
     return not isinstance(value, int) or isinstance(value, bool) or not bounds[0] <= value <= bounds[1]
 
@@ -110,7 +111,7 @@ class LocationRow:
     def out_of_range(self) -> str | None:
         """What in this copy lies outside the catalog's ranges, or None."""
         for name, value, bounds in (
-            ("slot_grid_minutes", self.grid_minutes, GRID_MINUTES),
+            ("slot_grid_minutes", self.grid_minutes, SLOT_GRID_MINUTES),
             ("min_notice_minutes", self.min_notice_minutes, MIN_NOTICE_MINUTES),
             ("max_advance_days", self.max_advance_days, MAX_ADVANCE_DAYS),
         ):

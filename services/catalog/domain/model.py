@@ -10,6 +10,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from services.catalog.domain.errors import CatalogError
 from services.catalog.domain.indications import AREAS, COMPLAINTS
 from services.catalog.domain.questionnaire import Questionnaire
+from shared.ranges import (
+    BUFFER_MINUTES,
+    DURATION_MINUTES,
+    MAX_ADVANCE_DAYS,
+    MIN_NOTICE_MINUTES,
+    SLOT_GRID_MINUTES,
+    TIME_OFF_DAYS,
+    TIME_OFF_YEARS,
+    UNITS_PER_KIND,
+)
 
 ROOM = "room"
 CUPPING_KIT = "cupping_kit"
@@ -21,17 +31,6 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")  # 24:00 ends a shift at midnight
 _AMOUNT = re.compile(r"^\d{1,6}\.\d{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-# The documented range (inclusive) of every number staff enter; the schemas say the same, and the
-# booking service refuses a copy outside them (its calendar arithmetic would overflow or crawl).
-DURATION_MINUTES = (5, 480)
-BUFFER_MINUTES = (0, 240)
-UNITS_PER_KIND = (1, 4)
-SLOT_GRID_MINUTES = (5, 240)
-MIN_NOTICE_MINUTES = (0, 43_200)  # 30 days
-MAX_ADVANCE_DAYS = (1, 730)
-TIME_OFF_DAYS = 366  # the longest single absence
-TIME_OFF_YEARS = (2000, 2099)
 
 
 def _within(value: int, bounds: tuple[int, int]) -> bool:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from services.catalog.domain.model import (
+from shared.ranges import (
     BUFFER_MINUTES,
     DURATION_MINUTES,
     MAX_ADVANCE_DAYS,
