@@ -142,6 +142,7 @@ def audit_router(trail: AuditTrail) -> "APIRouter":
 
     from shared.http import ReadSessionDep
     from shared.staff import AdminDep
+    from shared.text import ONE_LINE  # a NUL in a filter would be a 500 from PostgreSQL: a 422 instead
 
     router = APIRouter()
 
@@ -151,8 +152,10 @@ def audit_router(trail: AuditTrail) -> "APIRouter":
         _admin: AdminDep,
         limit: Annotated[int, Query(ge=1, le=500, description="at most this many rows")] = 100,
         offset: Annotated[int, Query(ge=0, le=10_000_000, description="skip this many newer rows")] = 0,
-        actor: Annotated[str | None, Query(max_length=36, description="an account id, or machine")] = None,
-        target: Annotated[str | None, Query(max_length=100, description="a booking id, account id or code")] = None,
+        actor: Annotated[str | None, Query(max_length=36, description="an account id, or machine"), ONE_LINE] = None,
+        target: Annotated[
+            str | None, Query(max_length=100, description="a booking id, account id or code"), ONE_LINE
+        ] = None,
     ) -> list[AuditRecordPublic]:
         """Admin: who did what to which record, when and from where (never answers or client data)."""
         return [AuditRecordPublic(**row) for row in trail.page(session, limit, offset, actor, target)]

@@ -93,6 +93,8 @@ class BaseServiceSettings(RateLimitSettings, ObservabilitySettings):
     staff_token_secret: SecretStr = Field(SecretStr(DEVELOPMENT_TOKEN_SECRET), alias="STAFF_TOKEN_SECRET")
     # How long a staff token is good for; the desk page refreshes it while open.
     staff_token_minutes: int = Field(15, alias="STAFF_TOKEN_MINUTES", ge=1, le=24 * 60)
+    # How long one sign-in lasts across refreshes: then the password again (a stolen token dies with it).
+    staff_session_hours: int = Field(12, alias="STAFF_SESSION_HOURS", ge=1, le=30 * 24)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> BaseServiceSettings:

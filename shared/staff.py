@@ -45,6 +45,9 @@ class Staff:
     therapist: str | None = None  # the therapist code, for role therapist
     name: str = ""
     address: str | None = None  # the client's address as the API sees it (for the audit trail)
+    # When the person signed in with their password (POSIX seconds), carried across refreshes: a session
+    # has a maximum age, and a credential change ends the sessions begun before it. None: now.
+    auth_time: float | None = None
 
     @property
     def everywhere(self) -> bool:
@@ -87,7 +90,8 @@ class Issued:
 
 
 def issue_token(staff: Staff, secret: str, minutes: int, now: datetime) -> Issued:
-    """A token for `staff` (never the email or anything secret in it: a JWT is readable by anyone)."""
+    """A token for `staff` (never the email or anything secret in it: a JWT is readable by anyone).
+    `auth_time` is `staff.auth_time`, or `now` for a sign-in."""
     expires_at = (now + timedelta(minutes=minutes)).astimezone(UTC).replace(microsecond=0)
     claims = {
         "sub": staff.id,
@@ -96,6 +100,7 @@ def issue_token(staff: Staff, secret: str, minutes: int, now: datetime) -> Issue
         "therapist": staff.therapist,
         "name": staff.name,
         "iat": int(now.timestamp()),
+        "auth_time": now.timestamp() if staff.auth_time is None else staff.auth_time,
         "exp": int(expires_at.timestamp()),
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -123,12 +128,15 @@ def verify_token(token: str, secret: str, now: datetime, address: str | None = N
     if not isinstance(claims["exp"], int | float) or claims["exp"] <= now.timestamp():
         raise InvalidToken("the staff token has expired: sign in again")
     role, locations, therapist = claims["role"], claims.get("locations") or [], claims.get("therapist")
+    auth_time = claims.get("auth_time", claims["iat"])  # a token from before auth_time existed: its iat
     if (
         role not in ROLES
         or not isinstance(claims["sub"], str)
         or not isinstance(locations, list)
         or not all(isinstance(code, str) for code in locations)
         or not (therapist is None or isinstance(therapist, str))
+        or isinstance(auth_time, bool)
+        or not isinstance(auth_time, int | float)
     ):
         raise InvalidToken("the staff token is not valid")
     return Staff(
@@ -138,6 +146,7 @@ def verify_token(token: str, secret: str, now: datetime, address: str | None = N
         therapist=therapist,
         name=str(claims.get("name") or ""),
         address=address,
+        auth_time=float(auth_time),
     )
 
 

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from services.catalog.adapters import orm
 from services.catalog.adapters.accounts import Passwords, SqlAccounts
+from services.catalog.bootstrap import bootstrap
+from services.catalog.config import CatalogSettings
+from services.catalog.entrypoints.api import create_app
 from shared.clock import system_clock
 from shared.db import transaction
 from tests.integration.test_catalog_api import CatalogApi, seeded_catalog, therapist
-from tests.support.apps import bearer, sign_in_as_new_account
+from tests.support.apps import bearer, service_database, sign_in_as_new_account
+from tests.support.clock import FixedClock, at, working_day
 
 PASSWORD = "a-test-password-long-enough"
 
@@ -94,10 +100,12 @@ def test_refresh_gives_a_new_token_while_the_account_is_active(
 
     refreshed = catalog.client.post("/staff/sessions/refresh", headers=desk)
     assert refreshed.status_code == 201 and refreshed.json()["account"]["id"] == account_id
-    # A change of locations shows in the next token: the refreshed one carries the account as it is now.
-    catalog.client.put(f"/staff/accounts/{account_id}", json={"locations": ["main", "north"]}, headers=admin[1])
-    again = catalog.client.post("/staff/sessions/refresh", headers=desk).json()
-    assert jwt.decode(again["token"], options={"verify_signature": False})["locations"] == ["main", "north"]
+    again = catalog.client.post("/staff/sessions/refresh", headers=bearer(refreshed.json()["token"]))
+    assert again.status_code == 201  # a refreshed token refreshes too
+    # A new name is no reason to sign in again, and the next token carries it.
+    catalog.client.put(f"/staff/accounts/{account_id}", json={"name": "Fran Renamed"}, headers=admin[1])
+    renamed = catalog.client.post("/staff/sessions/refresh", headers=desk).json()
+    assert jwt.decode(renamed["token"], options={"verify_signature": False})["name"] == "Fran Renamed"
 
     catalog.client.put(f"/staff/accounts/{account_id}", json={"active": False}, headers=admin[1])
 
@@ -106,6 +114,72 @@ def test_refresh_gives_a_new_token_while_the_account_is_active(
     assert catalog.client.post("/staff/sessions/refresh").status_code == 401
     machine = catalog.client.post("/staff/sessions/refresh", headers=catalog.staff)
     assert machine.status_code == 403
+
+
+def sign_in(catalog: CatalogApi, email: str, password: str = PASSWORD) -> dict[str, str]:
+    session = catalog.client.post("/staff/sessions", json={"email": email, "password": password})
+    assert session.status_code == 201, session.text
+    return bearer(session.json()["token"])
+
+
+def test_a_new_password_ends_the_sessions_signed_in_before_it(
+    catalog: CatalogApi, admin: tuple[str, dict[str, str]]
+) -> None:
+    account = new_account(catalog, admin[1], email="stolen@clinic.example")
+    stolen = sign_in(catalog, "stolen@clinic.example")
+    assert catalog.client.post("/staff/sessions/refresh", headers=stolen).status_code == 201
+    new_password = "a-brand-new-password-now"
+
+    reset = catalog.client.put(
+        f"/staff/accounts/{account['id']}/password", json={"password": new_password}, headers=admin[1]
+    )
+
+    assert reset.status_code == 204
+    refused = catalog.client.post("/staff/sessions/refresh", headers=stolen)
+    assert refused.status_code == 401 and refused.json()["detail"].endswith("sign in again")
+    fresh = sign_in(catalog, "stolen@clinic.example", new_password)
+    assert catalog.client.post("/staff/sessions/refresh", headers=fresh).status_code == 201
+
+
+def test_other_rights_end_the_sessions_signed_in_before_them(
+    catalog: CatalogApi, admin: tuple[str, dict[str, str]]
+) -> None:
+    new_account(catalog, admin[1], email="moved@clinic.example")
+    account_id = catalog.client.get("/staff/me", headers=sign_in(catalog, "moved@clinic.example")).json()["id"]
+    for change in ({"locations": ["main", "north"]}, {"role": "admin", "locations": []}):
+        before = sign_in(catalog, "moved@clinic.example")
+
+        changed = catalog.client.put(f"/staff/accounts/{account_id}", json=change, headers=admin[1])
+
+        assert changed.status_code == 200, changed.text
+        refused = catalog.client.post("/staff/sessions/refresh", headers=before)
+        assert refused.status_code == 401 and "changed" in refused.json()["detail"], change
+    # Signed in again: the token carries the account as it is now.
+    again = catalog.client.post("/staff/sessions/refresh", headers=sign_in(catalog, "moved@clinic.example"))
+    assert jwt.decode(again.json()["token"], options={"verify_signature": False})["role"] == "admin"
+
+
+def test_a_session_ends_staff_session_hours_after_the_sign_in_however_often_refreshed(tmp_path: Path) -> None:
+    clock = FixedClock(at(working_day(1), 8))
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    with service_database("catalog", url) as service:
+        settings = CatalogSettings(database_url=url, admin_api_key=service.staff_key, staff_session_hours=1)
+        wiring = bootstrap(settings, clock=clock)
+        with TestClient(create_app(wiring)) as client:
+            _, headers = sign_in_as_new_account(client, service.staff_key, "front_desk", ("main",))
+            for _ in range(5):  # each token lasts 15 minutes: refreshed every 10, as the desk page does
+                clock.advance(timedelta(minutes=10))
+                refreshed = client.post("/staff/sessions/refresh", headers=headers)
+                assert refreshed.status_code == 201, refreshed.text
+                headers = bearer(refreshed.json()["token"])
+            clock.advance(timedelta(minutes=9, seconds=59))  # 59:59 after the sign-in
+            headers = bearer(client.post("/staff/sessions/refresh", headers=headers).json()["token"])
+            clock.advance(timedelta(seconds=2))
+
+            refused = client.post("/staff/sessions/refresh", headers=headers)
+
+        wiring.database.reset()
+    assert refused.status_code == 401 and refused.json()["detail"] == "this session is too old: sign in again"
 
 
 def test_accounts_are_managed_by_admins_only(catalog: CatalogApi, admin: tuple[str, dict[str, str]]) -> None:

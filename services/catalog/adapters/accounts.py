@@ -9,11 +9,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.catalog.adapters import orm
-from services.catalog.domain.accounts import Account
+from services.catalog.domain.accounts import Account, AccountConflict
 
 
 class AbstractAccounts(abc.ABC):
@@ -31,13 +32,15 @@ class AbstractAccounts(abc.ABC):
         """Accounts by email."""
 
     @abc.abstractmethod
-    def add(self, account: Account, now: datetime) -> None: ...
+    def add(self, account: Account, now: datetime) -> None:
+        """AccountConflict when the email has an account (one added since the caller looked, too)."""
 
     @abc.abstractmethod
     def replace(self, account: Account, now: datetime) -> None: ...
 
     @abc.abstractmethod
-    def active_admins(self) -> int: ...
+    def active_admins(self) -> int:
+        """How many active admins there are, their rows locked until the transaction ends."""
 
 
 class SqlAccounts(AbstractAccounts):
@@ -57,7 +60,13 @@ class SqlAccounts(AbstractAccounts):
         return [_account(row) for row in self.session.execute(query)]
 
     def add(self, account: Account, now: datetime) -> None:
-        self.session.execute(insert(orm.account).values(**_values(account), created_at=now, updated_at=now))
+        try:
+            self.session.execute(insert(orm.account).values(**_values(account), created_at=now, updated_at=now))
+        except IntegrityError as error:
+            # Two requests for one new email both found it free; the unique key let one of them in.
+            if _is_email_key(error):
+                raise AccountConflict("an account with this email exists already") from error
+            raise
 
     def replace(self, account: Account, now: datetime) -> None:
         self.session.execute(
@@ -65,8 +74,23 @@ class SqlAccounts(AbstractAccounts):
         )
 
     def active_admins(self) -> int:
-        query = select(func.count()).where(orm.account.c.role == "admin", orm.account.c.active.is_(True))
-        return int(self.session.execute(query).scalar_one())
+        # FOR UPDATE (PostgreSQL allows no aggregate with it: the ids, counted here): a concurrent change
+        # of an admin waits for this transaction, then sees its outcome. SQLite has no FOR UPDATE and
+        # needs none: it runs one writer at a time.
+        query = (
+            select(orm.account.c.id)
+            .where(orm.account.c.role == "admin", orm.account.c.active.is_(True))
+            .with_for_update()
+        )
+        return len(self.session.execute(query).all())
+
+
+# The unique key on the email as PostgreSQL (its name) and SQLite (its column) report a violation.
+_EMAIL_KEY_NAMES = ("uq_account_email", "account.email")
+
+
+def _is_email_key(error: IntegrityError) -> bool:
+    return any(name in str(error.orig) for name in _EMAIL_KEY_NAMES)
 
 
 def _values(account: Account) -> dict[str, Any]:
@@ -79,6 +103,7 @@ def _values(account: Account) -> dict[str, Any]:
         "therapist": account.therapist,
         "active": account.active,
         "password_hash": account.password_hash,
+        "credentials_changed_at": account.credentials_changed_at,
     }
 
 

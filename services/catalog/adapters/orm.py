@@ -104,6 +104,7 @@ account = Table(
     Column("therapist", String(64), nullable=True),
     Column("active", Boolean, nullable=False),
     Column("password_hash", String(255), nullable=False),  # Argon2id, never returned or logged
+    Column("credentials_changed_at", UtcDateTime, nullable=True),  # sessions begun before it end
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from services.catalog.domain.errors import CatalogError
 from services.catalog.domain.model import check_code
@@ -41,6 +42,9 @@ class Account:
     locations: list[str] = field(default_factory=list)  # admin: may be empty (everywhere)
     therapist: str | None = None  # a therapist code, for role therapist only
     active: bool = True
+    # Set when the password is set or the account's rights shrink or change (disabled, role, locations,
+    # therapist): sessions signed in before it may not be refreshed. None: never since 0007.
+    credentials_changed_at: datetime | None = None
 
     def validate(self) -> None:
         if self.email != normalise_email(self.email) or not _EMAIL.fullmatch(self.email) or len(self.email) > 320:
@@ -70,3 +74,23 @@ class Account:
 def keeps_an_admin(before: Account, after: Account, active_admins: int) -> bool:
     """Whether changing `before` into `after` leaves at least one active admin (there are `active_admins`)."""
     return not (before.is_active_admin and not after.is_active_admin and active_admins <= 1)
+
+
+def rights_changed(before: Account, after: Account) -> bool:
+    """Whether a change of `before` into `after` ends the sessions signed in before it: disabled, or
+    another role, locations or therapist code (a new name is no reason to sign in again)."""
+    return (before.active and not after.active) or (before.role, list(before.locations), before.therapist) != (
+        after.role,
+        list(after.locations),
+        after.therapist,
+    )
+
+
+def session_refusal(account: Account, signed_in_at: datetime, now: datetime, longest: timedelta) -> str | None:
+    """Why a session signed in at `signed_in_at` may not get a new token now, or None when it may: it
+    is older than `longest`, or the account's credentials changed after it began."""
+    if now - signed_in_at > longest:
+        return "this session is too old: sign in again"
+    if account.credentials_changed_at is not None and signed_in_at < account.credentials_changed_at:
+        return "the password or rights of this account changed: sign in again"
+    return None

@@ -3,7 +3,7 @@ account management for admins. Every account change is in the audit trail."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
@@ -18,15 +18,17 @@ from shared.db import transaction
 from shared.http import ReadSessionDep, SessionDep
 from shared.rate_limits import LimitSignIn
 from shared.staff import AdminDep, Staff, StaffCheck, StaffDep
+from shared.text import ONE_LINE, Line
 
 router = APIRouter(prefix="/staff", tags=["staff accounts"])
 WRONG = "the email or password is wrong"
-Code = Annotated[str, Field(min_length=1, max_length=64)]
-AccountId = Annotated[str, Path(min_length=1, max_length=36)]
+# One line each (no NUL, no control character): PostgreSQL refuses NUL, and a name goes into mail headers.
+Code = Annotated[str, Field(min_length=1, max_length=64), ONE_LINE]
+AccountId = Annotated[str, Path(min_length=1, max_length=36), ONE_LINE]
 
 
 class SignIn(BaseModel):
-    email: str = Field(min_length=1, max_length=320)
+    email: Line = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -51,8 +53,8 @@ class SessionPublic(BaseModel):
 
 
 class AccountCreate(BaseModel):
-    email: str = Field(min_length=3, max_length=320)
-    name: str = Field(min_length=1, max_length=200)
+    email: Line = Field(min_length=3, max_length=320)
+    name: Line = Field(min_length=1, max_length=200)
     role: Literal["admin", "front_desk", "therapist"]
     locations: list[Code] = Field(default_factory=list, max_length=50)
     therapist: Code | None = None
@@ -62,7 +64,7 @@ class AccountCreate(BaseModel):
 class AccountUpdate(BaseModel):
     """Fields left out stay as they are."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Annotated[str, ONE_LINE] | None = Field(None, min_length=1, max_length=200)
     role: Literal["admin", "front_desk", "therapist"] | None = None
     locations: list[Code] | None = Field(None, max_length=50)
     therapist: Code | None = None
@@ -93,7 +95,8 @@ def _admin_view(account: Account) -> AccountAdminView:
     return AccountAdminView(**_public(account).model_dump(), active=account.active)
 
 
-def _session(request: Request, account: Account) -> SessionPublic:
+def _session(request: Request, account: Account, signed_in_at: float | None = None) -> SessionPublic:
+    """A token for `account` as it is now; `signed_in_at` carries a refreshed session's sign-in time."""
     check: StaffCheck = request.app.state.staff_check
     issued = check.issue(
         Staff(
@@ -102,6 +105,7 @@ def _session(request: Request, account: Account) -> SessionPublic:
             locations=tuple(account.locations),
             therapist=account.therapist,
             name=account.name,
+            auth_time=signed_in_at,
         )
     )
     return SessionPublic(token=issued.token, expires_at=issued.expires_at, account=_public(account))
@@ -134,9 +138,19 @@ def _signed_in_account(staff: Staff, session: ReadSessionDep) -> Account:
 
 @router.post("/sessions/refresh", status_code=status.HTTP_201_CREATED, response_model=SessionPublic)
 def refresh(request: Request, staff: StaffDep, session: ReadSessionDep) -> SessionPublic:
-    """A new token for a still valid one, with the account as it is now (a disabled account gets none:
-    that is how it loses access within one token lifetime)."""
-    return _session(request, _signed_in_account(staff, session))
+    """A new token for a still valid one, with the account as it is now. None (401, sign in again) for a
+    disabled account (that is how it loses access within one token lifetime), a session signed in more
+    than STAFF_SESSION_HOURS ago, or one signed in before the account's password or rights changed."""
+    if staff.role == "machine":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed: the machine key is not an account")
+    wiring = _wiring(request)
+    signed_in_at = staff.auth_time if staff.auth_time is not None else wiring.clock.now().timestamp()
+    longest = timedelta(hours=wiring.settings.staff_session_hours)
+    try:
+        account = accounts.refreshable(SqlAccounts(session), staff.id, signed_in_at, wiring.clock.now(), longest)
+    except accounts.SessionEnded as ended:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(ended), headers={"WWW-Authenticate": "Bearer"}) from ended
+    return _session(request, account, signed_in_at)
 
 
 @router.get("/me", response_model=AccountPublic)

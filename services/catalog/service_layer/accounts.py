@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from services.catalog.adapters.accounts import AbstractAccounts
@@ -14,6 +14,8 @@ from services.catalog.domain.accounts import (
     check_password,
     keeps_an_admin,
     normalise_email,
+    rights_changed,
+    session_refusal,
 )
 from services.catalog.domain.errors import UnknownEntry
 
@@ -67,12 +69,13 @@ def create_account(accounts: AbstractAccounts, passwords: PasswordHashing, new: 
         password_hash="",
         locations=list(new.locations),
         therapist=new.therapist,
+        credentials_changed_at=now,
     )
     account.validate()
     if accounts.by_email(account.email) is not None:
         raise AccountConflict("an account with this email exists already")
     account.password_hash = passwords.hash(new.password)  # last: hashing is slow, and wasted on bad input
-    accounts.add(account, now)
+    accounts.add(account, now)  # AccountConflict too when another request took the email meanwhile
     return account
 
 
@@ -107,8 +110,16 @@ def change_account(accounts: AbstractAccounts, account_id: str, change: AccountC
     if after.role != "therapist":
         after.therapist = None  # a role change away from therapist drops the code
     after.validate()
-    if not keeps_an_admin(before, after, accounts.active_admins()):
+    # Counted with the active admins' rows locked (only when this change removes one): two admins
+    # disabling each other at once cannot both pass.
+    if (
+        before.is_active_admin
+        and not after.is_active_admin
+        and not keeps_an_admin(before, after, accounts.active_admins())
+    ):
         raise AccountConflict("this is the last active admin: make another admin first")
+    if rights_changed(before, after):
+        after.credentials_changed_at = now  # the sessions begun before now get no new token
     accounts.replace(after, now)
     return after
 
@@ -117,8 +128,30 @@ def set_password(
     accounts: AbstractAccounts, passwords: PasswordHashing, account_id: str, password: str, now: datetime
 ) -> Account:
     check_password(password)
-    account = replace(_existing(accounts, account_id), password_hash=passwords.hash(password))
+    # A new password ends the sessions signed in with the old one (someone may have stolen a token).
+    account = replace(
+        _existing(accounts, account_id), password_hash=passwords.hash(password), credentials_changed_at=now
+    )
     accounts.replace(account, now)
+    return account
+
+
+class SessionEnded(Exception):
+    """A session that gets no new token (the message says why, ending in "sign in again")."""
+
+
+def refreshable(
+    accounts: AbstractAccounts, account_id: str, signed_in_at: float, now: datetime, longest: timedelta
+) -> Account:
+    """The account of a session signed in at `signed_in_at` (POSIX seconds) that may have a new token;
+    SessionEnded when the account is gone or disabled, the session older than `longest`, or the
+    account's password or rights changed after the sign-in."""
+    account = accounts.get(account_id)
+    if account is None or not account.active:
+        raise SessionEnded("this account is disabled or gone: sign in again")
+    refusal = session_refusal(account, datetime.fromtimestamp(signed_in_at, UTC), now, longest)
+    if refusal is not None:
+        raise SessionEnded(refusal)
     return account
 
 

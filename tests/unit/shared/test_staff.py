@@ -30,14 +30,33 @@ def test_a_token_names_who_signed_in_and_what_they_may_do() -> None:
 
     staff = verify_token(issued.token, SECRET, NOW + timedelta(minutes=14), address="10.0.0.7")
 
-    assert staff == replace(DESK, address="10.0.0.7")
+    assert staff == replace(DESK, address="10.0.0.7", auth_time=NOW.timestamp())
     assert issued.expires_at == NOW + timedelta(minutes=15)
+
+
+def test_a_refreshed_token_keeps_the_time_of_the_sign_in() -> None:
+    signed_in = verify_token(issue_token(DESK, SECRET, 15, NOW).token, SECRET, NOW)
+    later = NOW + timedelta(minutes=10)
+
+    refreshed = verify_token(issue_token(signed_in, SECRET, 15, later).token, SECRET, later)
+
+    assert refreshed.auth_time == signed_in.auth_time == NOW.timestamp()
+
+
+def test_a_token_from_before_auth_time_counts_from_its_issue_and_a_bad_one_is_refused() -> None:
+    claims = jwt.decode(issue_token(DESK, SECRET, 15, NOW).token, options={"verify_signature": False})
+    old = jwt.encode({k: v for k, v in claims.items() if k != "auth_time"}, SECRET, algorithm="HS256")
+    bad = jwt.encode({**claims, "auth_time": "yesterday"}, SECRET, algorithm="HS256")
+
+    assert verify_token(old, SECRET, NOW).auth_time == NOW.timestamp()
+    with pytest.raises(InvalidToken):
+        verify_token(bad, SECRET, NOW)
 
 
 def test_a_token_holds_no_email_or_secret() -> None:
     claims = jwt.decode(issue_token(DESK, SECRET, 15, NOW).token, options={"verify_signature": False})
 
-    assert set(claims) == {"sub", "role", "locations", "therapist", "name", "iat", "exp", "iss", "aud"}
+    assert set(claims) == {"sub", "role", "locations", "therapist", "name", "iat", "auth_time", "exp", "iss", "aud"}
     assert (claims["iss"], claims["aud"]) == ("clinic-catalog", "clinic-staff")
 
 
