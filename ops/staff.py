@@ -15,25 +15,33 @@ from typing import TextIO
 
 from ops.migrate import migrate
 from services.catalog.adapters.accounts import Passwords, SqlAccounts
+from services.catalog.adapters.orm import audit
 from services.catalog.config import CatalogSettings
 from services.catalog.domain.accounts import MIN_PASSWORD_LENGTH, Account
 from services.catalog.domain.errors import CatalogError
 from services.catalog.service_layer import accounts
 from shared.clock import system_clock
 from shared.db import make_engine, make_session_factory, transaction
+from shared.staff import MACHINE, Staff
 
 DEV_ADMIN_EMAIL = "admin@clinic.example"
 DEV_ADMIN_PASSWORD = "dev-admin-password"  # development only: refused under any other APP_ENV
 DEV_ADMIN_NAME = "Development admin"
+OPS = Staff(id="ops", role=MACHINE, name="ops")  # the audit trail's actor for these commands
 
 
 def create_admin(database_url: str, email: str, name: str, password: str) -> Account | None:
-    """Create an admin on the catalog's database (migrated first); None when the email has an account."""
+    """Create an admin on the catalog's database (migrated first), with its audit row (actor "ops") in
+    the same transaction; None when the email has an account."""
     migrate("catalog", database_url)
     engine = make_engine(database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
-            return accounts.ensure_admin(SqlAccounts(session), Passwords(), email, name, password, system_clock.now())
+            now = system_clock.now()
+            created = accounts.ensure_admin(SqlAccounts(session), Passwords(), email, name, password, now)
+            if created is not None:
+                audit.record(session, OPS, "account.create", created.id, now)
+            return created
     finally:
         engine.dispose()
 

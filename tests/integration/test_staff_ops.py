@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from ops.staff import DEV_ADMIN_EMAIL, ensure_development_admin
+from services.catalog.adapters import orm
 from services.catalog.adapters.accounts import Passwords, SqlAccounts
 from services.catalog.config import CatalogSettings
 from shared.db import make_engine, make_session_factory
@@ -41,6 +44,29 @@ def stored_hash(url: str, email: str) -> str | None:
         engine.dispose()
 
 
+def audited(url: str) -> list[tuple[object, ...]]:
+    """The audit rows: actor, role, action, target."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            table = orm.audit.table
+            query = select(table.c.actor, table.c.role, table.c.action, table.c.target).order_by(table.c.id)
+            return [tuple(row) for row in conn.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def account_id(url: str, email: str) -> str:
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            account = SqlAccounts(session).by_email(email)
+            assert account is not None
+            return account.id
+    finally:
+        engine.dispose()
+
+
 def test_create_admin_reads_the_password_from_stdin_and_never_twice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'catalog.db'}"
 
@@ -55,6 +81,8 @@ def test_create_admin_reads_the_password_from_stdin_and_never_twice(tmp_path: Pa
     short = create_admin(url, "other@clinic.example", "short")
     assert short.returncode == 2 and "at least 12" in short.stderr
     assert stored_hash(url, "other@clinic.example") is None
+    # One audit row, for the one account made: by "ops", never with the password.
+    assert audited(url) == [("ops", "machine", "account.create", account_id(url, "boss@clinic.example"))]
 
 
 def test_the_development_admin_exists_only_in_development(tmp_path: Path) -> None:
@@ -72,3 +100,5 @@ def test_the_development_admin_exists_only_in_development(tmp_path: Path) -> Non
     assert first is not None and "created" in first and DEV_ADMIN_EMAIL in first
     second = ensure_development_admin(development)
     assert second is not None and "exists" in second
+    url = development.database_url
+    assert audited(url) == [("ops", "machine", "account.create", account_id(url, DEV_ADMIN_EMAIL))]
