@@ -3,9 +3,9 @@
 FastAPI documents only the 2xx answer and a 422 shaped like its own validation error. Ours differ: a 422
 is `{"detail": "<summary>", "errors": [{"field", "problem"}]}` (shared.http), every other error is
 `{"detail": "<message>"}` (domain errors may add fields), and staff checks, rate limits, body-size
-limits and domain errors answer 401/403/429/413/404/409/410. The document is patched when FastAPI builds
-it (first asked for, and again after routes were added), so every route (included after
-`install_common`) is in it."""
+limits and domain errors answer 401/403/429/413/404/409/410, any request too large 414/431. The
+document is patched when FastAPI builds it (first asked for, and again after routes were added), so
+every route (included after `install_common`) is in it."""
 
 from __future__ import annotations
 
@@ -59,8 +59,10 @@ _WHY: dict[int, str] = {
     409: "Conflicts with the current state",
     410: "The link has expired",
     413: "The request body is too large",
+    414: "The query string is too long",
     422: "Validation error",
     429: "Too many requests: try again after `Retry-After` seconds",
+    431: "The request's headers are too large",
     503: "Not ready: a dependency does not answer",
 }
 _CREDENTIAL_HEADERS = frozenset({"x-api-key", "authorization"})
@@ -105,10 +107,11 @@ def _answers(  # six inputs: what the operation is, and what the app around it a
     path: str, method: str, operation: dict[str, Any], limited: bool, domain: set[int], signs_in: bool
 ) -> dict[int, str]:
     """Each error code the operation can answer, with what it means there."""
+    sizes = {414: _WHY[414], 431: _WHY[431]}  # every request's query string and headers are bounded
     if path in _OPS:
-        return {}
+        return sizes
     if path == "/ready":
-        return {503: _WHY[503]}
+        return {503: _WHY[503], **sizes}
     parameters = operation.get("parameters", [])
     inputs = [p for p in parameters if p.get("name", "").lower() not in _CREDENTIAL_HEADERS]
     body = "requestBody" in operation
@@ -131,6 +134,7 @@ def _answers(  # six inputs: what the operation is, and what the app around it a
         codes.add(413)
     if limited:
         codes.add(429)
+    codes |= sizes.keys()
     why = {code: _WHY.get(code, HTTPStatus(code).phrase) for code in codes}
     if signs_in and not staff:
         why[401] = "The email or password is wrong"
