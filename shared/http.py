@@ -128,7 +128,7 @@ def install_common(
 
     app.add_middleware(_Observed)
     install_limits(app, settings)
-    describe_answers(app)
+    describe_answers(app, set((errors or {}).values()))
 
     @app.exception_handler(RequestValidationError)
     def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
