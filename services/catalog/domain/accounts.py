@@ -42,8 +42,8 @@ class Account:
     locations: list[str] = field(default_factory=list)  # admin: may be empty (everywhere)
     therapist: str | None = None  # a therapist code, for role therapist only
     active: bool = True
-    # Set when the password is set or the account's rights shrink or change (disabled, role, locations,
-    # therapist): sessions signed in before it may not be refreshed. None: never since 0007.
+    # Set when the password is set, or the account is disabled or given another role or therapist code:
+    # sessions signed in before it may not be refreshed. None: never since 0007.
     credentials_changed_at: datetime | None = None
 
     def validate(self) -> None:
@@ -77,13 +77,10 @@ def keeps_an_admin(before: Account, after: Account, active_admins: int) -> bool:
 
 
 def rights_changed(before: Account, after: Account) -> bool:
-    """Whether a change of `before` into `after` ends the sessions signed in before it: disabled, or
-    another role, locations or therapist code (a new name is no reason to sign in again)."""
-    return (before.active and not after.active) or (before.role, list(before.locations), before.therapist) != (
-        after.role,
-        list(after.locations),
-        after.therapist,
-    )
+    """Whether a change of `before` into `after` ends the sessions signed in before it: disabled, another
+    role or another therapist code. Not a new name, nor new locations: the next token carries those, and
+    an open desk page follows them without a new sign-in."""
+    return (before.active and not after.active) or (before.role, before.therapist) != (after.role, after.therapist)
 
 
 def session_refusal(account: Account, signed_in_at: datetime, now: datetime, longest: timedelta) -> str | None:

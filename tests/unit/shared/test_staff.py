@@ -260,3 +260,33 @@ def test_a_role_change_away_from_therapist_drops_the_code() -> None:
     assert (changed.role, changed.therapist, changed.locations) == ("front_desk", None, ["main"])
     with pytest.raises(UnknownEntry):
         accounts.set_password(store, passwords, "no-such-id", PASSWORD, NOW)
+
+
+def test_a_session_is_refreshable_until_its_age_or_a_credential_change_ends_it() -> None:
+    store, passwords = FakeAccounts(), FakePasswords()
+    admin = _admin(store, passwords)
+    desk = accounts.create_account(
+        store,
+        passwords,
+        accounts.NewAccount(email="d@clinic.example", name="D", role="front_desk", password=PASSWORD, locations=("a",)),
+        NOW,
+    )
+    hours = timedelta(hours=12)
+    signed_in = (NOW + timedelta(minutes=1)).timestamp()
+
+    assert accounts.refreshable(store, desk.id, signed_in, NOW + timedelta(hours=12, minutes=1), hours) == desk
+    with pytest.raises(accounts.SessionEnded, match="too old"):
+        accounts.refreshable(store, desk.id, signed_in, NOW + timedelta(hours=12, minutes=2), hours)
+    accounts.change_account(store, desk.id, accounts.AccountChange(name="Dee", locations=("a", "b")), NOW)
+    assert accounts.refreshable(store, desk.id, signed_in, NOW + timedelta(hours=1), hours).name == "Dee"
+    later = NOW + timedelta(minutes=2)
+    accounts.set_password(store, passwords, desk.id, "another password entirely", later)
+    with pytest.raises(accounts.SessionEnded, match="changed"):
+        accounts.refreshable(store, desk.id, signed_in, NOW + timedelta(hours=1), hours)
+    assert accounts.refreshable(store, desk.id, later.timestamp(), NOW + timedelta(hours=1), hours).id == desk.id
+    accounts.change_account(store, desk.id, accounts.AccountChange(role="therapist", therapist="anna"), later)
+    with pytest.raises(accounts.SessionEnded, match="changed"):
+        accounts.refreshable(store, desk.id, later.timestamp() - 1, NOW + timedelta(hours=1), hours)
+    assert admin.credentials_changed_at == NOW  # set with its first password
+    with pytest.raises(accounts.SessionEnded, match="gone"):
+        accounts.refreshable(store, "nobody", signed_in, NOW, hours)
